@@ -1,0 +1,147 @@
+"""The backward engine: topological order, one reverse pass, gradient accumulation.
+
+Broadcasting is undone here, once, for every op (``sum_to_shape``), and every
+gradient is checked against the shape of the tensor it belongs to.
+"""
+import numpy as np
+
+
+def sum_to_shape(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting expanded to reach its shape.
+
+    Broadcasting prepends size-1 axes and stretches size-1 axes; the adjoint sums
+    over the prepended axes, then over the stretched ones (keeping them as 1).
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead > 0:
+        grad = grad.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _topological_order(root_fn):
+    """Functions reachable from root_fn, each before the functions it feeds from."""
+    order, visited = [], {id(root_fn)}
+    stack = [(root_fn, False)]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        stack.append((fn, True))
+        for t in fn.inputs:
+            child = getattr(t, "grad_fn", None)
+            if child is not None and id(child) not in visited:
+                visited.add(id(child))
+                stack.append((child, False))
+    order.reverse()  # root first
+    return order
+
+
+def _check(fn, i, tensor, g):
+    if g.shape != tensor.shape:
+        g = sum_to_shape(g, tensor.shape)
+    if g.shape != tensor.shape:
+        raise RuntimeError(
+            f"{fn.name}.backward returned a gradient of shape {g.shape} for input {i} "
+            f"of shape {tensor.shape}")
+    if g.dtype != tensor.dtype:
+        g = g.astype(tensor.dtype, copy=False)
+    return g
+
+
+def backward(tensors, grad_tensors=None, retain_graph=False):
+    """Compute d(tensors)/d(leaves), accumulating into each leaf's ``.grad``."""
+    from ..tensor import Tensor
+
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    # pending gradients per function, one slot per output
+    pending = {}
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        if not t.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; got shape "
+                    f"{tuple(t.shape)} (pass a gradient to backward())")
+            g = np.ones(t.shape, t.dtype)
+        else:
+            g = g._data if isinstance(g, Tensor) else np.asarray(g, t.dtype)
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {g.shape}, expected {t.shape}")
+        if t.grad_fn is None:  # a leaf: its gradient is g itself
+            t._accumulate(g)
+            continue
+        _add_pending(pending, t.grad_fn, t._output_nr, g)
+        roots.append(t.grad_fn)
+
+    if not roots:
+        return
+    # one topological order over everything reachable from all roots
+    if len(roots) == 1:
+        order = _topological_order(roots[0])
+    else:
+        from .function import Function
+
+        class _Root(Function):
+            pass
+        super_root = _Root()
+        super_root.inputs = tuple(t for t in tensors if t.grad_fn is not None)
+        order = _topological_order(super_root)[1:]
+
+    for fn in order:
+        slots = pending.pop(id(fn), None)
+        if slots is None:
+            continue  # nothing flows into this node
+        if fn._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (at {fn.name}): "
+                "its saved values were freed after the first backward. Pass "
+                "retain_graph=True to the first backward() if you need to.")
+        if fn._out_meta is None:
+            grads_in = fn.backward(slots[0])
+        else:
+            outs = [s if s is not None else fn._zeros_for_output(i)
+                    for i, s in enumerate(slots)]
+            grads_in = fn.backward(*outs)
+        if not isinstance(grads_in, tuple):
+            grads_in = (grads_in,)
+        for i, (t, g) in enumerate(zip(fn.inputs, grads_in)):
+            if g is None or not fn.needs_input_grad[i]:
+                continue
+            g = _check(fn, i, t, g)
+            for hook in t._hooks or ():
+                r = hook(Tensor(g))
+                if r is not None:
+                    g = r._data
+            if t.grad_fn is None:
+                t._accumulate(g)
+            else:
+                if t._retains_grad:
+                    t._accumulate(g)
+                _add_pending(pending, t.grad_fn, t._output_nr, g)
+        if not retain_graph:
+            fn._release()
+
+
+def _add_pending(pending, fn, nr, g):
+    slots = pending.get(id(fn))
+    if slots is None:
+        n = 1 if fn._out_meta is None else len(fn._out_meta)
+        slots = pending[id(fn)] = [None] * n
+    if slots[nr] is None:
+        slots[nr] = g
+    else:
+        slots[nr] = slots[nr] + g

@@ -1,0 +1,1 @@
+"""Utilities for layers: gradient clipping, packed sequences (being written)."""
