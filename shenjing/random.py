@@ -1,4 +1,6 @@
 """Random number generation: one global generator, seeded by manual_seed."""
+import json
+
 import numpy as np
 
 _DEFAULT_SEED = 5489
@@ -23,14 +25,18 @@ class Generator:
         return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))._seed
 
     def get_state(self):
+        """The generator's state as a uint8 tensor (JSON text of NumPy's PCG64 state)."""
         from .tensor import Tensor
-        import pickle
-        return Tensor._make(np.frombuffer(pickle.dumps(self._rng.bit_generator.state), np.uint8).copy(), None)
+        text = json.dumps(self._rng.bit_generator.state).encode()
+        return Tensor._make(np.frombuffer(text, np.uint8).copy(), None)
 
     def set_state(self, state):
-        import pickle
         data = state._data if hasattr(state, "_data") else np.asarray(state)
-        self._rng.bit_generator.state = pickle.loads(data.tobytes())
+        try:
+            st = json.loads(np.asarray(data, np.uint8).tobytes().decode())
+            self._rng.bit_generator.state = st
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"Generator.set_state: not a shenjing generator state ({e})") from None
 
 
 default_generator = Generator()
