@@ -633,25 +633,13 @@ def _rebuild_tensor(data, requires_grad):
 
 
 def _format(t, name):
-    arr = t._data
-    prefix = f"{name}("
-    if arr.size == 0:
-        body = f"[], size={tuple(arr.shape)}"
-    elif arr.dtype.kind == "f":
-        with np.printoptions(precision=4, suppress=True, threshold=1000, edgeitems=3,
-                             linewidth=80):
-            body = np.array2string(arr, separator=", ", prefix=prefix, floatmode="maxprec_equal")
-    else:
-        with np.printoptions(threshold=1000, edgeitems=3, linewidth=80):
-            body = np.array2string(arr, separator=", ", prefix=prefix)
+    from ._format import format_tensor
     extra = []
-    if arr.dtype not in (_dt.get_default_dtype(), np.int64, np.bool_):
-        extra.append(f"dtype=shenjing.{arr.dtype}")
     if t.grad_fn is not None:
         extra.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:
         extra.append("requires_grad=True")
-    return prefix + body + "".join(", " + e for e in extra) + ")"
+    return format_tensor(t._data, name, extra, _dt.get_default_dtype())
 
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor from this module)
