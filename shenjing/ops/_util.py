@@ -16,15 +16,39 @@ def as_operand(x):
     return Tensor(x) if not isinstance(x, np.ndarray) else Tensor._make(x, None)
 
 
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+
+
 def promote_pair(a, b):
-    """Apply PyTorch's rule that an integer tensor meeting a float scalar becomes float."""
-    if isinstance(a, Tensor) and not isinstance(b, Tensor):
+    """PyTorch's type promotion for a binary op (NumPy's differs: int64 + float32 is
+    float64 there). A Python scalar never changes a tensor's dtype within its category;
+    across categories (int tensor, float scalar) the default float dtype is used. Between
+    tensors the higher category wins, and a 0-dim tensor only decides the dtype when its
+    category is higher than the other's."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.dtype == b.dtype:
+            return a, b
+        target = _tensor_result_type(a, b)
+        return (a if a.dtype == target else a.to(target),
+                b if b.dtype == target else b.to(target))
+    if isinstance(a, Tensor):
         if a.dtype.kind in "iub" and isinstance(b, float):
             a = a.to(_dt.get_default_dtype())
-    elif isinstance(b, Tensor) and not isinstance(a, Tensor):
+    elif isinstance(b, Tensor):
         if b.dtype.kind in "iub" and isinstance(a, float):
             b = b.to(_dt.get_default_dtype())
     return a, b
+
+
+def _tensor_result_type(a, b):
+    ca, cb = _CATEGORY[a.dtype.kind], _CATEGORY[b.dtype.kind]
+    if (a.ndim == 0) != (b.ndim == 0):
+        dimmed, scalar = (b, a) if a.ndim == 0 else (a, b)
+        cd, cs = _CATEGORY[dimmed.dtype.kind], _CATEGORY[scalar.dtype.kind]
+        return dimmed.dtype if cd >= cs else scalar.dtype
+    if ca != cb:
+        return a.dtype if ca > cb else b.dtype
+    return np.result_type(a.dtype, b.dtype)
 
 
 def norm_axes(dim, ndim, name="dim"):

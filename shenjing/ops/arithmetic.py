@@ -154,7 +154,8 @@ def div(a, b, rounding_mode=None):
     # integer / integer gives the default float dtype, as in PyTorch
     if all(not isinstance(x, Tensor) or x.dtype.kind in "iub" for x in (a, b)) and \
             all(not isinstance(x, float) for x in (a, b)):
-        a = a.to(_dt.get_default_dtype()) if isinstance(a, Tensor) else float(a)
+        a, b = (x.to(_dt.get_default_dtype()) if isinstance(x, Tensor) else float(x)
+                for x in (a, b))
     return Div.apply(a, b)
 
 
@@ -198,6 +199,12 @@ def matmul(a, b):
         raise RuntimeError(
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
             f"({ka} != {kb})")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: batch dimensions of shapes {tuple(a.shape)} and {tuple(b.shape)} "
+            f"cannot be broadcast ({tuple(a.shape[:-2])} vs {tuple(b.shape[:-2])})") from None
     if a.dtype != b.dtype:
         raise RuntimeError(
             f"matmul: expected both operands to have the same dtype, got {a.dtype} and {b.dtype}")

@@ -1,0 +1,1 @@
+"""Tests of the differentiable ops (shenjing/ops)."""
