@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import norm_dim
+from .unary import to_float
 
 
 class ReLU(Function):
@@ -147,8 +148,8 @@ class LogSoftmax(Function):
 def relu(a): return ReLU.apply(a)
 def leaky_relu(a, negative_slope=0.01): return LeakyReLU.apply(a, negative_slope)
 def elu(a, alpha=1.0): return ELU.apply(a, alpha)
-def sigmoid(a): return Sigmoid.apply(a)
-def tanh(a): return Tanh.apply(a)
+def sigmoid(a): return Sigmoid.apply(to_float(a))
+def tanh(a): return Tanh.apply(to_float(a))
 def silu(a): return SiLU.apply(a)
 def softplus(a, beta=1.0, threshold=20.0): return Softplus.apply(a, beta, threshold)
 

@@ -1,6 +1,7 @@
 """Elementwise math: exp, log, sqrt, abs, sin, cos, clamp, and the dtype cast."""
 import numpy as np
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -100,13 +101,20 @@ class Clone(Function):
         return g
 
 
-def exp(a): return Exp.apply(a)
-def log(a): return Log.apply(a)
-def log1p(a): return Log1p.apply(a)
-def sqrt(a): return Sqrt.apply(a)
+def to_float(a):
+    """Integer and bool tensors become the default float dtype (as PyTorch's exp, log...)."""
+    if isinstance(a, Tensor) and a.dtype.kind in "iub":
+        return cast(a, _dt.get_default_dtype())
+    return a
+
+
+def exp(a): return Exp.apply(to_float(a))
+def log(a): return Log.apply(to_float(a))
+def log1p(a): return Log1p.apply(to_float(a))
+def sqrt(a): return Sqrt.apply(to_float(a))
 def abs(a): return Abs.apply(a)
-def sin(a): return Sin.apply(a)
-def cos(a): return Cos.apply(a)
+def sin(a): return Sin.apply(to_float(a))
+def cos(a): return Cos.apply(to_float(a))
 def clone(a): return Clone.apply(a)
 
 
