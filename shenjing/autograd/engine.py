@@ -25,18 +25,22 @@ def sum_to_shape(grad, shape):
 
 def _topological_order(root_fn):
     """Functions reachable from root_fn, each before the functions it feeds from."""
-    order, visited = [], {id(root_fn)}
+    # a node is marked when first expanded (not when pushed): a node reached by two
+    # paths must finish after all its consumers' subtrees, or the order breaks
+    order, visited = [], set()
     stack = [(root_fn, False)]
     while stack:
         fn, expanded = stack.pop()
         if expanded:
             order.append(fn)
             continue
+        if id(fn) in visited:
+            continue
+        visited.add(id(fn))
         stack.append((fn, True))
         for t in fn.inputs:
             child = getattr(t, "grad_fn", None)
             if child is not None and id(child) not in visited:
-                visited.add(id(child))
                 stack.append((child, False))
     order.reverse()  # root first
     return order
