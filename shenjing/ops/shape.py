@@ -159,11 +159,12 @@ def unsqueeze(a, dim):
 
 def permute(a, dims):
     dims = shape_arg(dims)
-    if len(dims) != a.ndim or sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
+    axes = norm_axes(dims, a.ndim) if len(dims) == a.ndim else ()
+    if len(dims) != a.ndim or sorted(axes) != list(range(a.ndim)):
         raise RuntimeError(
             f"permute: dims {list(dims)} are not a permutation of the {a.ndim} dims of a "
             f"tensor of shape {tuple(a.shape)}")
-    return Permute.apply(a, tuple(d % a.ndim for d in dims))
+    return Permute.apply(a, axes)
 
 
 def transpose(a, d0, d1):
@@ -182,6 +183,10 @@ def expand(a, sizes):
             f"expand: the number of sizes ({len(sizes)}) must be at least the tensor's "
             f"dims ({a.ndim}), shape {tuple(a.shape)}")
     lead = len(sizes) - a.ndim
+    if any(s < 0 for s in sizes[:lead]) or any(s < -1 for s in sizes):
+        raise RuntimeError(
+            f"expand: invalid sizes {list(sizes)} for a tensor of shape {tuple(a.shape)} "
+            "(-1 is allowed only for existing dimensions)")
     shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     for i, n in enumerate(a.shape):
         if n != 1 and n != shape[i + lead]:
@@ -197,6 +202,10 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     nd = tensors[0].ndim
+    if any(t.ndim == 0 for t in tensors):
+        raise RuntimeError(
+            "cat(): zero-dimensional tensor cannot be concatenated (shapes "
+            f"{[tuple(t.shape) for t in tensors]})")
     d = norm_dim(dim, nd)
     ref = tensors[0].shape
     for i, t in enumerate(tensors):
@@ -273,7 +282,7 @@ def flip(a, dims):
 def pad(a, pad_widths, mode="constant", value=0.0):
     """PyTorch-style pad: (left, right) for the last dim, then the one before, ..."""
     if mode != "constant":
-        from ..nn.functional import _pad_nonconstant
+        from ..nn.functional.conv import _pad_nonconstant
         return _pad_nonconstant(a, pad_widths, mode)
     if len(pad_widths) % 2 or len(pad_widths) // 2 > a.ndim:
         raise RuntimeError(
