@@ -64,6 +64,9 @@ def __getattr__(name):
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)
+    if name == "summary":
+        from .utils.summary import summary
+        return summary
     if name == "vision":
         from . import vision
         return vision
