@@ -253,6 +253,9 @@ def publish(www, sub, contents, gz=True):
 
 @pytest.fixture
 def quiet_download(monkeypatch):
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)  # the local test servers are reached directly
     monkeypatch.setattr(datasets.MNIST, "progress", False)
     monkeypatch.setattr(datasets.MNIST, "timeout", 2.0)
 

@@ -123,3 +123,13 @@ def test_apply_batch_equals_stacked_samples(images):
     batched = tf.apply_batch(images)
     assert batched.dtype == per_sample.dtype
     np.testing.assert_array_equal(batched, per_sample)  # bit-identical
+
+
+def test_to_tensor_pil_images():
+    Image = pytest.importorskip("PIL.Image")
+    np.testing.assert_array_equal(T.ToTensor()(Image.fromarray(IMG)).numpy(),
+                                  T.ToTensor()(IMG).numpy())
+    np.testing.assert_array_equal(T.ToTensor()(Image.fromarray(IMG_HWC)).numpy(),
+                                  T.ToTensor()(IMG_HWC).numpy())
+    bits = Image.fromarray(IMG > 128).convert("1")
+    np.testing.assert_array_equal(T.ToTensor()(bits).numpy()[0], (IMG > 128).astype(np.float32))
