@@ -380,6 +380,16 @@ class Tensor:
     def retain_grad(self):
         if self.grad_fn is not None:
             self._retains_grad = True
+            self._output_slot()[1] = self
+
+    def _output_slot(self):
+        """[hooks, retaining tensor] kept by grad_fn for this output (see engine)."""
+        fn = self.grad_fn
+        if fn._tensor_hooks is None:
+            fn._tensor_hooks = {}
+        if self._hooks is None:
+            self._hooks = []
+        return fn._tensor_hooks.setdefault(self._output_nr, [self._hooks, None])
 
     @property
     def retains_grad(self):
@@ -391,6 +401,8 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = []
+        if self.grad_fn is not None:
+            self._output_slot()
         self._hooks.append(hook)
         hooks = self._hooks
 

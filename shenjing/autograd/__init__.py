@@ -16,7 +16,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, allow_unused=Fal
     for t in inputs:
         t.grad = None
         if t.grad_fn is not None:
-            t._retains_grad = True
+            t.retain_grad()
     try:
         outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
         gos = grad_outputs if grad_outputs is not None else [None] * len(outs)

@@ -52,14 +52,18 @@ def _check(fn, i, tensor, g):
     if g.shape != tensor.shape:
         raise RuntimeError(
             f"{fn.name}.backward returned a gradient of shape {g.shape} for input {i} "
-            f"of shape {tensor.shape}")
+            f"of shape {tuple(tensor.shape)}")
     if g.dtype != tensor.dtype:
         g = g.astype(tensor.dtype, copy=False)
     return g
 
 
 def backward(tensors, grad_tensors=None, retain_graph=False):
-    """Compute d(tensors)/d(leaves), accumulating into each leaf's ``.grad``."""
+    """Compute d(tensors)/d(leaves), accumulating into each leaf's ``.grad``.
+
+    A tensor's hooks see its total gradient once: a non-leaf's when its grad_fn is
+    reached (all consumers done), a leaf's at the end of the pass.
+    """
     from ..tensor import Tensor
 
     if isinstance(tensors, Tensor):
@@ -67,13 +71,13 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
         grad_tensors = [grad_tensors]
     elif grad_tensors is None:
         grad_tensors = [None] * len(tensors)
-    # pending gradients per function, one slot per output
-    pending = {}
+    pending = {}  # id(fn) -> one summed gradient slot per output of fn
+    leaves = {}   # id(leaf) -> [leaf, summed gradient]
     roots = []
-    for t, g in zip(tensors, grad_tensors):
+    for k, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t.requires_grad:
             raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn")
+                f"element {k} of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError(
@@ -84,28 +88,14 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
             g = g._data if isinstance(g, Tensor) else np.asarray(g, t.dtype)
             if g.shape != t.shape:
                 raise RuntimeError(
-                    f"backward: gradient has shape {g.shape}, expected {t.shape}")
+                    f"backward: gradient has shape {g.shape}, expected {tuple(t.shape)}")
         if t.grad_fn is None:  # a leaf: its gradient is g itself
-            t._accumulate(g)
+            _add_leaf(leaves, t, g)
             continue
         _add_pending(pending, t.grad_fn, t._output_nr, g)
         roots.append(t.grad_fn)
 
-    if not roots:
-        return
-    # one topological order over everything reachable from all roots
-    if len(roots) == 1:
-        order = _topological_order(roots[0])
-    else:
-        from .function import Function
-
-        class _Root(Function):
-            pass
-        super_root = _Root()
-        super_root.inputs = tuple(t for t in tensors if t.grad_fn is not None)
-        order = _topological_order(super_root)[1:]
-
-    for fn in order:
+    for fn in _order(roots, tensors):
         slots = pending.pop(id(fn), None)
         if slots is None:
             continue  # nothing flows into this node
@@ -114,6 +104,8 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
                 f"Trying to backward through the graph a second time (at {fn.name}): "
                 "its saved values were freed after the first backward. Pass "
                 "retain_graph=True to the first backward() if you need to.")
+        if fn._tensor_hooks is not None:
+            _run_output_hooks(fn, slots)
         if fn._out_meta is None:
             grads_in = fn.backward(slots[0])
         else:
@@ -125,19 +117,64 @@ def backward(tensors, grad_tensors=None, retain_graph=False):
         for i, (t, g) in enumerate(zip(fn.inputs, grads_in)):
             if g is None or not fn.needs_input_grad[i]:
                 continue
+            if t.grad_fn is not None and t.grad_fn._seq > fn._seq:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation (input {i} of "
+                    f"{fn.name}, shape {tuple(t.shape)}) has been modified by an item "
+                    "assignment after it was used; clone() it before assigning")
             g = _check(fn, i, t, g)
-            for hook in t._hooks or ():
-                r = hook(Tensor(g))
-                if r is not None:
-                    g = r._data
             if t.grad_fn is None:
-                t._accumulate(g)
+                _add_leaf(leaves, t, g)
             else:
-                if t._retains_grad:
-                    t._accumulate(g)
                 _add_pending(pending, t.grad_fn, t._output_nr, g)
         if not retain_graph:
             fn._release()
+
+    for t, g in leaves.values():
+        for hook in t._hooks or ():
+            r = hook(Tensor._make(g, None))
+            if r is not None:
+                g = r._data
+        t._accumulate(g)
+
+
+def _order(roots, tensors):
+    """One topological order over everything reachable from all roots."""
+    if not roots:
+        return []
+    if len(roots) == 1:
+        return _topological_order(roots[0])
+    from .function import Function
+
+    class _Root(Function):
+        _seq = float("inf")
+    super_root = _Root()
+    super_root.inputs = tuple(t for t in tensors if t.grad_fn is not None)
+    return _topological_order(super_root)[1:]
+
+
+def _run_output_hooks(fn, slots):
+    """Hooks and retain_grad of the tensors fn produced, on their total gradients."""
+    from ..tensor import Tensor
+    for nr, (hooks, tensor) in fn._tensor_hooks.items():
+        g = slots[nr]
+        if g is None:
+            continue
+        for hook in hooks:
+            r = hook(Tensor._make(g, None))
+            if r is not None:
+                g = r._data
+        slots[nr] = g
+        if tensor is not None and tensor._retains_grad:
+            tensor._accumulate(g)
+
+
+def _add_leaf(leaves, t, g):
+    entry = leaves.get(id(t))
+    if entry is None:
+        leaves[id(t)] = [t, g]
+    else:
+        entry[1] = entry[1] + g
 
 
 def _add_pending(pending, fn, nr, g):

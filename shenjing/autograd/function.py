@@ -4,9 +4,13 @@ An op subclasses Function and writes ``forward`` (NumPy arrays in, arrays out) a
 ``backward`` (gradient arrays of the outputs in, one gradient array per input out)
 side by side. ``apply`` is the only place that links a result into the graph.
 """
+import itertools
+
 import numpy as np
 
 from .grad_mode import is_grad_enabled
+
+_sequence = itertools.count(1)  # creation order of recorded nodes
 
 
 class Function:
@@ -24,6 +28,8 @@ class Function:
     inputs = ()
     _out_meta = None
     _freed = False
+    _seq = 0
+    _tensor_hooks = None  # output_nr -> (hooks list, tensor retaining grad or None)
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -45,6 +51,7 @@ class Function:
                 return tuple(Tensor._make(o, None, 0) for o in out)
             return Tensor._make(out, None, 0)
         fn.inputs = args
+        fn._seq = next(_sequence)
         if not multi:
             return Tensor._make(out, fn, 0)
         fn._out_meta = [(o.shape, o.dtype) for o in out]
@@ -77,7 +84,7 @@ class Function:
 
     def _release(self):
         """Drop what forward saved so memory is freed after backward."""
-        keep = {"inputs", "needs_input_grad", "_out_meta"}
+        keep = {"inputs", "needs_input_grad", "_out_meta", "_seq"}
         for k in list(vars(self)):
             if k not in keep:
                 delattr(self, k)

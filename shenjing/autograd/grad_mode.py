@@ -19,6 +19,12 @@ class _GradModeContext:
 
     _target = True
 
+    def __new__(cls, *args, **kwargs):
+        # bare decorator use (@no_grad without parentheses) passes the function itself
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __enter__(self):
         self._prev = is_grad_enabled()
         _set_enabled(self._target)
@@ -31,7 +37,9 @@ class _GradModeContext:
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            ctx = object.__new__(self.__class__)
+            ctx._target = self._target
+            with ctx:
                 return fn(*args, **kwargs)
         return wrapper
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, _unwrap_index
-from ._util import as_operand, norm_dim
+from ._util import as_operand, norm_dim, promote_pair
 
 
 def _is_basic(key):
@@ -123,7 +123,7 @@ def where(cond, a=None, b=None):
     if a is None and b is None:
         return tuple(Tensor._make(i.astype(np.int64), None) for i in np.nonzero(cond._data))
     cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
-    a, b = as_operand(a), as_operand(b)
+    a, b = promote_pair(as_operand(a), as_operand(b))
     # a Python scalar takes the other operand's dtype, as in PyTorch
     if isinstance(a, Tensor) and not isinstance(b, Tensor):
         b = np.asarray(b, a.dtype)
