@@ -448,7 +448,11 @@ class Tensor:
 
     def copy_(self, src):
         src = _val(src)
-        if np.broadcast_shapes(np.shape(src), self._data.shape) != self._data.shape:
+        try:
+            ok = np.broadcast_shapes(np.shape(src), self._data.shape) == self._data.shape
+        except ValueError:
+            ok = False
+        if not ok:
             raise RuntimeError(
                 f"copy_: source of shape {tuple(np.shape(src))} cannot be broadcast to "
                 f"{tuple(self._data.shape)}")
