@@ -237,3 +237,11 @@ def test_import_is_fast():
     times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                   check=True).stdout) for _ in range(2)]
     assert min(times) < 0.5, f"import shenjing took {min(times):.2f} s"
+
+
+def test_leaf_hook_runs_once_on_the_summed_gradient():
+    x = sj.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.tolist()))
+    (x * x + x).sum().backward()
+    assert calls == [[3.0, 5.0]] and x.grad.tolist() == [3.0, 5.0]
