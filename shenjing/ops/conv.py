@@ -100,13 +100,11 @@ class Conv2d(Function):
 
 
 def _sum_matmul_nt(a, b):
-    """sum_n a[n] @ b[n]^T for a (N, G, P, L), b (N, G, Q, L) -> (G, P, Q)."""
-    n, g = a.shape[:2]
-    if g == 1:  # one large GEMM over the joint (N, L) axis
-        a2 = a.reshape(n, a.shape[2], -1).transpose(1, 0, 2).reshape(a.shape[2], -1)
-        b2 = b.reshape(n, b.shape[2], -1).transpose(1, 0, 2).reshape(b.shape[2], -1)
-        return (a2 @ b2.T)[None]
-    return np.einsum("ngpl,ngql->gpq", a, b, optimize=True)
+    """sum_n a[n] @ b[n]^T for a (N, G, P, L), b (N, G, Q, L) -> (G, P, Q).
+
+    A batch of GEMMs then a sum over N measured faster than one GEMM over the joint
+    (N, L) axis, which needs transposed copies of both operands."""
+    return np.matmul(a, b.transpose(0, 1, 3, 2)).sum(axis=0)
 
 
 class ConvTranspose2d(Function):
