@@ -92,6 +92,8 @@ def normalize(ctx, args, kw, outs):
     axes = sorted(int(a) % x.ndim for a in (axes if isinstance(axes, (tuple, list)) else [axes]))
     if axes != list(range(axes[0], x.ndim)):
         raise ExportError(f"Normalize over axes {axes} (not the trailing ones) has no ONNX form")
+    if ctx.opset < 17:
+        raise ExportError("layer/group normalization needs opset_version >= 17")
     shape, dt = x.shape[axes[0]:], outs[0]._data.dtype
     return ctx.node("LayerNormalization", [ctx.name(x), ctx.const(np.ones(shape, dt)),
                                            ctx.const(np.zeros(shape, dt))],

@@ -63,21 +63,21 @@ class _Context:
         return name
 
     def is_dynamic(self, x):
-        return isinstance(x, Tensor) and id(x._data) in self.dynamic
+        """Whether x (a Tensor, or the raw array of one) is computed from the model input."""
+        arr = x._data if isinstance(x, Tensor) else x
+        return isinstance(arr, np.ndarray) and id(arr) in self.dynamic
 
     def array(self, x):
         """The value of a constant input (a parameter, a folded result, a number)."""
-        if isinstance(x, Tensor):
-            if self.is_dynamic(x):
-                raise ExportError(f"{self.op}: this argument must be constant for ONNX, "
-                                  "but it depends on the model input")
-            return x._data
-        return np.asarray(x)
+        if self.is_dynamic(x):
+            raise ExportError(f"{self.op}: this argument must be constant for ONNX, "
+                              "but it depends on the model input")
+        return x._data if isinstance(x, Tensor) else np.asarray(x)
 
     def name(self, x, dtype=None):
         """ONNX name of an input: a traced value, or a constant stored as an initializer."""
         if self.is_dynamic(x):
-            return self.dynamic[id(x._data)]
+            return self.dynamic[id(x._data if isinstance(x, Tensor) else x)]
         arr = x._data if isinstance(x, Tensor) else np.asarray(x, dtype)
         if dtype is not None and arr.dtype != dtype:
             arr = arr.astype(dtype)
@@ -187,8 +187,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         ctx.dynamic[id(t._data)] = name
         graph_inputs.append(_value_info(onnx, name, t._data, _axes_spec(dynamic_axes, name)))
     for cls, a, kw, outs in records:
-        tensors = [x for x in list(a) + list(kw.values()) if isinstance(x, Tensor)]
-        if not any(ctx.is_dynamic(x) for x in tensors):
+        if not any(ctx.is_dynamic(x) for x in list(a) + list(kw.values())):
             continue  # constant folding: the output's value is already known
         convert = CONVERTERS.get(cls.__name__)
         if convert is None:
