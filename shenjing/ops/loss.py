@@ -58,7 +58,8 @@ class CrossEntropy(Function):
         loss = -(w_t * picked)
         C = x.shape[axis]
         if eps > 0:
-            wl = logp if weight is None else logp * weight.reshape((-1,) + (1,) * (x.ndim - axis - 1))
+            wl = logp if weight is None else \
+                logp * weight.reshape((-1,) + (1,) * (x.ndim - axis - 1))
             smooth = -wl.sum(axis=axis) * valid
             loss = (1 - eps) * loss + (eps / C) * smooth
         denom = w_t.sum() if reduction == "mean" else None

@@ -96,7 +96,8 @@ def test_seeded_draws_repeat_and_leave_no_history():
     assert w.grad_fn is None and w.requires_grad and w.is_leaf
     g = shenjing.Generator().manual_seed(3)
     x = _np(init.uniform_(_w(3), generator=g)).copy()
-    assert np.array_equal(x, _np(init.uniform_(_w(3), generator=shenjing.Generator().manual_seed(3))))
+    g2 = shenjing.Generator().manual_seed(3)
+    assert np.array_equal(x, _np(init.uniform_(_w(3), generator=g2)))
 
 
 def test_zero_element_tensor_warns():

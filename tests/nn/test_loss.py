@@ -26,8 +26,10 @@ def _parity(name, arrays, grad, kwargs=None, rtol=1e-4, atol=1e-6, tkwargs=None)
         kw = {k: tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
         return ins, kw
 
-    s_in, s_kw = build(shenjing, lambda a, requires_grad=False: shenjing.tensor(a, requires_grad=requires_grad))
-    t_in, t_kw = build(torch, lambda a, requires_grad=False: torch.tensor(a, requires_grad=requires_grad))
+    s_in, s_kw = build(shenjing, lambda a, requires_grad=False:
+                       shenjing.tensor(a, requires_grad=requires_grad))
+    t_in, t_kw = build(torch, lambda a, requires_grad=False:
+                       torch.tensor(a, requires_grad=requires_grad))
     s_out = getattr(F, name)(*s_in, **s_kw)
     t_out = getattr(torch.nn.functional, name)(*t_in, **t_kw)
     np.testing.assert_allclose(s_out.detach().numpy(), t_out.detach().numpy(), rtol, atol,
@@ -253,7 +255,8 @@ def test_float_probability_target_of_input_shape_is_accepted():
         F.cross_entropy(x, shenjing.zeros(4, 3, dtype=shenjing.int64))
 
 
-@pytest.mark.parametrize("fn,name", [(F.cross_entropy, "CrossEntropyLoss"), (F.nll_loss, "NLLLoss")])
+@pytest.mark.parametrize("fn,name", [(F.cross_entropy, "CrossEntropyLoss"),
+                                     (F.nll_loss, "NLLLoss")])
 def test_label_out_of_range(fn, name):
     t = shenjing.tensor([1, 10, 3])
     with pytest.raises(IndexError, match=f"^{name}: target 10 is out of range for 10 classes$"):
@@ -275,7 +278,7 @@ def test_target_shape_mismatch_names_both_shapes():
 
 
 def test_other_bad_inputs():
-    with pytest.raises(ValueError, match="BCELoss: all elements of input should be between 0 and 1"):
+    with pytest.raises(ValueError, match="BCELoss: all elements of input should be between 0"):
         nn.BCELoss()(shenjing.randn(5) * 3, shenjing.rand(5))
     with pytest.raises(ValueError, match="weight"):
         nn.CrossEntropyLoss(weight=shenjing.ones(3))(shenjing.randn(2, 4), shenjing.tensor([0, 1]))
@@ -292,7 +295,8 @@ def test_loss_modules_match_torch_and_register_weight_buffers():
     assert list(m.state_dict()) == list(tm.state_dict()) == ["weight"]
     assert list(nn.CrossEntropyLoss().state_dict()) == []
     b = nn.BCEWithLogitsLoss(pos_weight=shenjing.ones(3))
-    assert list(b.state_dict()) == list(torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)).state_dict())
+    tb = torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3))
+    assert list(b.state_dict()) == list(tb.state_dict()) == ["pos_weight"]
     x, t, _ = _logits_targets((8, 3), seed=9)
     np.testing.assert_allclose(m(shenjing.tensor(x), shenjing.tensor(t)).item(),
                                tm(torch.tensor(x), torch.tensor(t)).item(), rtol=1e-5)

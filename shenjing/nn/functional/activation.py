@@ -119,15 +119,15 @@ def relu6(input, inplace=False):
 def prelu(input, weight):
     """max(0, x) + weight * min(0, x), weight broadcast along dimension 1 (channels)."""
     _check("prelu", input)
-    if weight.numel() not in (1,) and (input.ndim < 2 or input.shape[1] != weight.numel()):
-        if not (input.ndim == 1 and input.shape[0] == weight.numel()):
-            raise ValueError(f"prelu: weight has {weight.numel()} entries but input of shape "
-                             f"{tuple(input.shape)} has {input.shape[1] if input.ndim > 1 else 1} "
-                             "channels (dimension 1)")
+    n = weight.numel()
+    channels = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim else 1)
+    if n != 1 and n != channels:
+        raise ValueError(f"prelu: weight has {n} entries but the input of shape "
+                         f"{tuple(input.shape)} has {channels} channels (dimension 1)")
     w = weight
-    if weight.numel() > 1 and input.ndim > 2:
+    if n > 1 and input.ndim > 2:
         w = _ops.reshape(weight, (-1,) + (1,) * (input.ndim - 2))
-    pos = Tensor._make((input._data > 0), None)
+    pos = Tensor._make(input._data > 0, None)
     return _ops.where(pos, input, input * w)
 
 
