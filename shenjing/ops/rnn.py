@@ -104,8 +104,11 @@ class LSTMLayer(_Layer):
         x = self._setup(x, batch_sizes, reverse)
         T, B, H = self.T, self.B, h0.shape[-1]
         dt = x.dtype
+        # per-column affine after the shared tanh: sigmoid blocks 0.5 t + 0.5, g block t
         scale = np.full(4 * H, 0.5, dt)
         scale[2 * H:3 * H] = 1.0
+        shift = scale.copy()
+        shift[2 * H:3 * H] = 0.0
         b = None if b_ih is None else (b_ih + b_hh) * scale
         A = self._project(x, W_ih * scale[:, None], b)   # (T, B, 4H), becomes the gates
         WhhT = (W_hh * scale[:, None]).T                   # (H, 4H)
@@ -120,44 +123,60 @@ class LSTMLayer(_Layer):
             np.matmul(S[t, :n], WhhT, out=tm)
             a += tm
             np.tanh(a, out=a)
-            a[:, :2 * H] *= 0.5; a[:, :2 * H] += 0.5       # i, f
-            a[:, 3 * H:] *= 0.5; a[:, 3 * H:] += 0.5       # o
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            a *= scale
+            a += shift
             c = C[t + 1, :n]
-            np.multiply(f, C[t, :n], out=c)
-            c += i * g
+            np.multiply(a[:, H:2 * H], C[t, :n], out=c)                # f c_prev
+            ig = np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=tm[:, :H])
+            c += ig                                                     # + i g
             tc = np.tanh(c, out=TC[t, :n])
-            np.multiply(o, tc, out=S[t + 1, :n])
+            np.multiply(a[:, 3 * H:], tc, out=S[t + 1, :n])            # h = o tanh(c)
         self.X, self.A, self.S, self.C, self.TC = x, A, S, C, TC
         self.W_ih, self.W_hh, self.H = W_ih, W_hh, H
         return self._unflip(S[1:]).copy(), self._final(S), self._final(C)
 
+    def _factors(self):
+        """Per-step factors of the gate gradients, computed for all steps at once.
+
+        With dc the cell-state gradient and dh the hidden one at a step:
+        dz_i = dc g i(1-i), dz_f = dc c_prev f(1-f), dz_g = dc i (1-g^2), dz_o = dh tanh(c) o(1-o),
+        so P[..., k, :] holds the factor after dc (k = 0..2) or dh (k = 3); and
+        dc += dh o (1 - tanh(c)^2), stored as OT.
+        """
+        T, B, H = self.T, self.B, self.H
+        A4 = self.A.reshape(T, B, 4, H)
+        i, f, g, o = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2], A4[:, :, 3]
+        P = np.empty_like(A4)
+        np.multiply(g, i * (1 - i), out=P[:, :, 0])
+        np.multiply(self.C[:T], f * (1 - f), out=P[:, :, 1])
+        np.multiply(i, 1 - g * g, out=P[:, :, 2])
+        np.multiply(self.TC, o * (1 - o), out=P[:, :, 3])
+        OT = o * (1 - self.TC * self.TC)
+        return P, OT, np.ascontiguousarray(f)
+
     def backward(self, dout, dhT, dcT):
         T, B, H = self.T, self.B, self.H
-        A, C, TC = self.A, self.C, self.TC
         dout = self._unflip(dout)
-        # derivative of each gate's activation wrt its pre-activation, whole block at once
-        D = A * (1 - A)
-        g = A[..., 2 * H:3 * H]
-        D[..., 2 * H:3 * H] = 1 - g * g
-        dG = np.zeros_like(A)
-        dh, dc = dhT.astype(A.dtype), dcT.astype(A.dtype)
+        has_dout = bool(np.any(dout))  # often only the final state is used
+        P, OT, F = self._factors()
+        dG = (np.empty if self.bs is None else np.zeros)(P.shape, P.dtype)  # (T, B, 4, H)
+        dh, dc = dhT.astype(P.dtype), dcT.astype(P.dtype)
         W_hh = self.W_hh
         for t in range(T - 1, -1, -1):
             n = self._n(t)
-            a, dg = A[t, :n], dG[t, :n]
-            dh_n = dh[:n] + dout[t, :n]
-            tc, o = TC[t, :n], a[:, 3 * H:]
-            dc_n = dc[:n] + dh_n * o * (1 - tc * tc)
-            np.multiply(dc_n, a[:, 2 * H:3 * H], out=dg[:, :H])        # di = dc g
-            np.multiply(dc_n, C[t, :n], out=dg[:, H:2 * H])            # df = dc c_prev
-            np.multiply(dc_n, a[:, :H], out=dg[:, 2 * H:3 * H])        # dg = dc i
-            np.multiply(dh_n, tc, out=dg[:, 3 * H:])                   # do = dh tanh(c)
-            dg *= D[t, :n]
-            dc[:n] = dc_n * a[:, H:2 * H]
-            np.matmul(dg, W_hh, out=dh[:n])
+            dh_n = dh[:n] + dout[t, :n] if has_dout else dh[:n]
+            dc_n = dc[:n]
+            dc_n += dh_n * OT[t, :n]
+            np.multiply(dc_n[:, None, :], P[t, :n, :3], out=dG[t, :n, :3])
+            np.multiply(dh_n, P[t, :n, 3], out=dG[t, :n, 3])
+            dc_n *= F[t, :n]
+            np.matmul(dG[t, :n].reshape(n, 4 * H), W_hh, out=dh[:n])
         need = self.needs_input_grad
-        dx, dWih, dWhh, dbih, dbhh = self._grads_from_dG(dG, dG, self.S[:T], need)
+        dG = dG.reshape(T, B, 4 * H)
+        dx, dWih, dWhh, dbih, _ = self._grads_from_dG(dG, dG, self.S[:T],
+                                                      need[:6] + (False,))
+        dbhh = None if not need[6] else (dbih.copy() if dbih is not None
+                                         else dG.reshape(T * B, -1).sum(0))
         return (dx, dh if need[1] else None, dc if need[2] else None,
                 dWih, dWhh, dbih, dbhh)
 
