@@ -96,8 +96,7 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         zeros = (0,) * self._nd
         if self.padding != zeros:
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) \
-                else f", padding={self.padding}"
+            s += f", padding={self.padding}"
         if self.dilation != (1,) * self._nd:
             s += f", dilation={self.dilation}"
         if self.output_padding != zeros:
