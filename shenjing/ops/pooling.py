@@ -37,37 +37,64 @@ def _offset_view(xp, p, q, kernel_geom):
     return xp[:, :, p * dh:p * dh + sh * (ho - 1) + 1:sh, q * dw:q * dw + sw * (wo - 1) + 1:sw]
 
 
-class MaxPool2d(Function):
-    """(out, indices): the max of each window and its flat index into H*W; gradient
-    goes to that one element (the first maximum in window order, as PyTorch)."""
+def _first_max_masks(xp, best, kernel, geom):
+    """Yield (k, mask) per window offset k = p*kw + q: where that offset holds the
+    first element equal to the window max (so exactly one offset wins per window)."""
+    kh, kw = kernel
+    found = np.zeros(best.shape, bool)
+    nan = np.isnan(best) if best.dtype.kind == "f" else None
+    nan = nan if nan is not None and nan.any() else None
+    for k in range(kh * kw):
+        v = _offset_view(xp, k // kw, k % kw, geom)
+        hit = v == best
+        if nan is not None:
+            hit |= nan & np.isnan(v)
+        if k:
+            hit &= ~found
+        if k < kh * kw - 1:
+            found |= hit
+        yield k, hit
 
-    def forward(self, x, kernel, stride, padding, dilation, ceil_mode):
+
+class MaxPool2d(Function):
+    """The max of each window (and, with ``with_indices``, its flat index into H*W);
+    the gradient goes to one element: the first maximum in window order, as PyTorch."""
+
+    def forward(self, x, kernel, stride, padding, dilation, ceil_mode, with_indices):
         (ho, wo), pads = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
         low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = pad2d(x, pads, low)
         geom = (stride, dilation, (ho, wo))
         kh, kw = kernel
         best = _offset_view(xp, 0, 0, geom).copy()
-        arg = np.zeros(best.shape, np.int64)
-        for k in range(1, kh * kw):
-            v = _offset_view(xp, k // kw, k % kw, geom)
-            take = v > best
-            if x.dtype.kind == "f":
-                take |= np.isnan(v)  # NaN wins, as in PyTorch
-            np.copyto(best, v, where=take)
-            arg[take] = k
+        for k in range(1, kh * kw):  # np.maximum propagates NaN, as PyTorch
+            np.maximum(best, _offset_view(xp, k // kw, k % kw, geom), out=best)
+        self.xp, self.best, self.kernel, self.geom, self.pads = xp, best, kernel, geom, pads
+        if not with_indices:
+            return best
         # window offset k -> input row/column, then flat index row*W + col
+        arg = np.zeros(best.shape, np.int64)
+        for k, hit in _first_max_masks(xp, best, kernel, geom):
+            arg += hit * k
         rows = (np.arange(ho) * stride[0] - padding[0])[:, None] + (arg // kw) * dilation[0]
         cols = (np.arange(wo) * stride[1] - padding[1])[None, :] + (arg % kw) * dilation[1]
-        self.idx = rows * x.shape[3] + cols
-        self.in_shape = x.shape
-        return best, self.idx
+        return best, rows * x.shape[3] + cols
 
     def differentiable_outputs(self, n):
         return (True, False)
 
     def backward(self, g, _gi=None):
-        return scatter_to_input(g, self.idx, self.in_shape)
+        kw = self.kernel[1]
+        (sh, sw), (dh, dw), _ = self.geom
+        disjoint = sh >= dh * (self.kernel[0] - 1) + 1 and sw >= dw * (kw - 1) + 1
+        gx = np.zeros(self.xp.shape, g.dtype)
+        for k, hit in _first_max_masks(self.xp, self.best, self.kernel, self.geom):
+            view = _offset_view(gx, k // kw, k % kw, self.geom)
+            if disjoint:  # windows do not overlap: each input element is written once
+                np.multiply(g, hit, out=view)
+            else:
+                view += g * hit
+        return crop2d(gx, self.pads)
 
 
 def scatter_to_input(g, idx, in_shape):

@@ -56,9 +56,10 @@ def _max_pool(name, nd, input, kernel_size, stride, padding, dilation, ceil_mode
               return_indices):
     x = _as_batched(name, input, nd)
     k, s, p, d = _pool_args(name, x, kernel_size, stride, padding, dilation, nd, ceil_mode)
-    out, idx = _p.MaxPool2d.apply(x, k, s, p, d, bool(ceil_mode))
-    out = _finish(out, input, nd)
-    return (out, _finish(idx, input, nd)) if return_indices else out
+    if not return_indices:
+        return _finish(_p.MaxPool2d.apply(x, k, s, p, d, bool(ceil_mode), False), input, nd)
+    out, idx = _p.MaxPool2d.apply(x, k, s, p, d, bool(ceil_mode), True)
+    return _finish(out, input, nd), _finish(idx, input, nd)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
