@@ -117,6 +117,9 @@ class LSTMLayer(_Layer):
         TC = np.zeros((T, B, H), dt)                       # tanh(c_t)
         S[0], C[0] = h0, c0
         tmp = np.empty((B, 4 * H), dt)
+        record = any(self.needs_input_grad)
+        P = np.empty((T, B, 4, H), dt) if record else None
+        OT = np.empty((T, B, H), dt) if record else None
         for t in range(T):
             n = self._n(t)
             a, tm = A[t, :n], tmp[:n]
@@ -131,34 +134,42 @@ class LSTMLayer(_Layer):
             c += ig                                                     # + i g
             tc = np.tanh(c, out=TC[t, :n])
             np.multiply(a[:, 3 * H:], tc, out=S[t + 1, :n])            # h = o tanh(c)
-        self.X, self.A, self.S, self.C, self.TC = x, A, S, C, TC
+            if record:
+                self._factors(a, C[t, :n], tc, P[t, :n], OT[t, :n])
+        self.X, self.A, self.S, self.P, self.OT = x, A, S, P, OT
         self.W_ih, self.W_hh, self.H = W_ih, W_hh, H
         return self._unflip(S[1:]).copy(), self._final(S), self._final(C)
 
-    def _factors(self):
-        """Per-step factors of the gate gradients, computed for all steps at once.
+    @staticmethod
+    def _factors(a, cprev, tc, p, ot):
+        """Factors of step t's gate gradients, computed while the step is in cache.
 
         With dc the cell-state gradient and dh the hidden one at a step:
         dz_i = dc g i(1-i), dz_f = dc c_prev f(1-f), dz_g = dc i (1-g^2), dz_o = dh tanh(c) o(1-o),
-        so P[..., k, :] holds the factor after dc (k = 0..2) or dh (k = 3); and
-        dc += dh o (1 - tanh(c)^2), stored as OT.
+        so p[:, k] (n, 4, H) holds the factor after dc (k = 0..2) or dh (k = 3); and the
+        cell gradient gains dh o (1 - tanh(c)^2), whose factor goes to ot (n, H).
         """
-        T, B, H = self.T, self.B, self.H
-        A4 = self.A.reshape(T, B, 4, H)
-        i, f, g, o = A4[:, :, 0], A4[:, :, 1], A4[:, :, 2], A4[:, :, 3]
-        P = np.empty_like(A4)
-        np.multiply(g, i * (1 - i), out=P[:, :, 0])
-        np.multiply(self.C[:T], f * (1 - f), out=P[:, :, 1])
-        np.multiply(i, 1 - g * g, out=P[:, :, 2])
-        np.multiply(self.TC, o * (1 - o), out=P[:, :, 3])
-        OT = o * (1 - self.TC * self.TC)
-        return P, OT, np.ascontiguousarray(f)
+        n, H = tc.shape
+        pf = p.reshape(n, 4 * H)
+        np.subtract(1, a, out=pf)
+        pf *= a                                                     # s (1 - s)
+        g = a[:, 2 * H:3 * H]
+        np.multiply(g, g, out=p[:, 2])
+        np.subtract(1, p[:, 2], out=p[:, 2])                         # 1 - g^2
+        p[:, 0] *= g
+        p[:, 1] *= cprev
+        p[:, 2] *= a[:, :H]
+        p[:, 3] *= tc
+        np.multiply(tc, tc, out=ot)
+        np.subtract(1, ot, out=ot)
+        ot *= a[:, 3 * H:]
 
     def backward(self, dout, dhT, dcT):
         T, B, H = self.T, self.B, self.H
         dout = self._unflip(dout)
         has_dout = bool(np.any(dout))  # often only the final state is used
-        P, OT, F = self._factors()
+        P, OT = self.P, self.OT
+        F = self.A.reshape(T, B, 4, H)[:, :, 1]
         dG = (np.empty if self.bs is None else np.zeros)(P.shape, P.dtype)  # (T, B, 4, H)
         dh, dc = dhT.astype(P.dtype), dcT.astype(P.dtype)
         W_hh = self.W_hh
