@@ -228,10 +228,11 @@ def sniff(data):
     """'safetensors', 'torch-zip', 'pickle' or None, from a file's first bytes."""
     if data[:4] == b"PK\x03\x04":
         return "torch-zip"
+    # safetensors: u64 header length (whose first byte may be anything), then JSON
+    if len(data) >= 10 and data[8:9] == b"{" and int.from_bytes(data[:8], "little") < 1 << 40:
+        return "safetensors"
     if data[:1] == b"\x80":
         return "pickle"  # PyTorch's legacy format, or some other pickle
-    if len(data) >= 10 and data[8:9] == b"{":
-        return "safetensors"
     return None
 
 

@@ -74,6 +74,19 @@ def test_nested_checkpoint_round_trips_exactly(tmp_path):
     assert isinstance(out["model"]["b.weight"], nn.Parameter)
 
 
+def test_header_length_starting_like_a_pickle():
+    """Regression: a header length whose low byte is 0x80 (pickle's first byte) was
+    taken for a pickle."""
+    for n in range(0, 400):
+        buf = io.BytesIO()
+        shenjing.save({"w": shenjing.ones(2), "note": "x" * n}, buf)
+        if buf.getvalue()[0] == 0x80:
+            break
+    assert buf.getvalue()[0] == 0x80
+    buf.seek(0)
+    assert shenjing.load(buf)["note"] == "x" * n
+
+
 def test_file_objects_and_unsupported_types():
     buf = io.BytesIO()
     shenjing.save({"x": shenjing.arange(3)}, buf)
