@@ -1,4 +1,6 @@
-"""Image transforms (torchvision.transforms API): ToTensor, Normalize, Compose, Lambda.
+"""Image transforms (torchvision.transforms API): ToTensor, Normalize, Compose, Lambda,
+and the geometric/augmentation transforms (Pad, CenterCrop, Resize, RandomCrop,
+RandomHorizontalFlip, RandomVerticalFlip, RandomRotation, RandomAffine; see _augment.py).
 
 A transform is called on one sample. Transforms whose ``supports_batch`` is True also
 have ``apply_batch(array)``, which takes the samples stacked along a new first axis
@@ -10,7 +12,9 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
-__all__ = ["Transform", "Compose", "ToTensor", "Normalize", "Lambda", "supports_batch"]
+__all__ = ["Transform", "Compose", "ToTensor", "Normalize", "Lambda", "supports_batch",
+           "InterpolationMode", "Pad", "CenterCrop", "Resize", "RandomCrop",
+           "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "RandomAffine"]
 
 
 def supports_batch(transform):
@@ -194,3 +198,9 @@ class Lambda(Transform):
 
     def __call__(self, img):
         return self.lambd(img)
+
+
+# the geometric transforms subclass Transform, so they are imported once it exists
+from ._augment import (CenterCrop, InterpolationMode, Pad, RandomAffine,  # noqa: E402
+                       RandomCrop, RandomHorizontalFlip, RandomRotation, RandomVerticalFlip,
+                       Resize)
