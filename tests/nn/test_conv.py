@@ -102,3 +102,18 @@ def test_error_dtype_mismatch():
     conv = nn.Conv2d(1, 2, 3)
     with pytest.raises(RuntimeError, match="dtype"):
         conv(shenjing.zeros(1, 1, 5, 5, dtype=shenjing.float64))
+
+
+def test_mnist_cnn_matches_torch():
+    """The MNIST example network: conv-relu-conv-relu-pool-dropout-fc-relu-fc."""
+    torch = pytest.importorskip("torch")
+
+    def build(m):
+        return m.nn.Sequential(m.nn.Conv2d(1, 8, 3), m.nn.ReLU(), m.nn.Conv2d(8, 16, 3),
+                               m.nn.ReLU(), m.nn.MaxPool2d(2), m.nn.Dropout(0.25),
+                               m.nn.Flatten(), m.nn.Linear(16 * 12 * 12, 32), m.nn.ReLU(),
+                               m.nn.Linear(32, 10))
+
+    tnet, net = build(torch).eval(), build(shenjing).eval()
+    _load_from_torch(net, tnet)
+    _compare(net, tnet, (4, 1, 28, 28), rtol=1e-4, atol=1e-5)
