@@ -4,6 +4,7 @@ Parameter names, shapes and gate order match PyTorch (weight_ih_l{k}[_reverse], 
 LSTM gates i,f,g,o, GRU gates r,z,n), so a PyTorch state_dict loads as is.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -38,6 +39,9 @@ class RNNBase(Module):
         if hidden_size <= 0 or num_layers <= 0:
             raise ValueError(f"{self._name()}: hidden_size and num_layers must be positive, "
                              f"got {hidden_size} and {num_layers}")
+        if dropout and num_layers == 1:
+            warnings.warn(f"{self._name()}: dropout={dropout} acts only between layers, so "
+                          "with num_layers=1 it does nothing", UserWarning)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
@@ -98,8 +102,10 @@ class RNNBase(Module):
             raise ValueError(
                 f"{self._name()}: expected input of shape {lead}{I}) "
                 f"(batch_first={self.batch_first}) or (seq, {I}), got {_shape(x.shape)}")
-        if x.dtype.kind != "f":
-            raise TypeError(f"{self._name()}: expected a floating-point input, got {x.dtype}")
+        wdt = self.weight_ih_l0.dtype
+        if x.dtype != wdt:
+            raise TypeError(f"{self._name()}: input dtype {x.dtype} does not match the "
+                            f"parameters' dtype {wdt}; convert one with .to()")
 
     def _check_state(self, name, s, want):
         if not isinstance(s, Tensor):

@@ -145,7 +145,8 @@ def test_dropout_between_layers_only_in_training():
     m.train()
     t1, t2 = m(x)[0], m(x)[0]
     assert not np.array_equal(t1.detach().numpy(), t2.detach().numpy())
-    single = nn.LSTM(3, 5, num_layers=1, dropout=0.5)
+    with pytest.warns(UserWarning, match="num_layers=1"):
+        single = nn.LSTM(3, 5, num_layers=1, dropout=0.5)
     assert np.array_equal(single(x)[0].detach().numpy(),
                           single(x)[0].detach().numpy())
 
@@ -207,3 +208,14 @@ def test_error_h0_shape():
     assert str(e.value) == "LSTM: expected h0 of shape (2, 4, 20), got (1, 4, 20)"
     with pytest.raises(ValueError, match=r"LSTM: expected c0 of shape \(2, 4, 20\)"):
         m(sj.randn(7, 4, 10), (sj.zeros(2, 4, 20), sj.zeros(2, 3, 20)))
+
+
+def test_error_dtype_mismatch():
+    with pytest.raises(TypeError, match="LSTM: input dtype float64 does not match"):
+        nn.LSTM(3, 4)(sj.randn(2, 1, 3, dtype=sj.float64))
+
+
+def test_double_module_runs_in_float64():
+    m = nn.GRU(3, 4).double()
+    out, h = m(sj.randn(2, 1, 3, dtype=sj.float64))
+    assert out.dtype == sj.float64 and h.dtype == sj.float64
