@@ -1,4 +1,4 @@
-"""Command line: `shenjing train`, `shenjing evaluate` (also `python -m shenjing ...`)."""
+"""Command line: `shenjing train | evaluate | export | predict` (also `python -m shenjing ...`)."""
 import argparse
 import os
 import sys
@@ -44,6 +44,10 @@ def _add_train(sub):
     p.add_argument("--resume", metavar="PATH", help="continue from a checkpoint")
     p.add_argument("--device", default="cpu", choices=["cpu"])
     p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.add_argument("--logdir", metavar="DIR",
+                   help="TensorBoard log folder: loss, accuracy, lr, weight/gradient histograms")
+    p.add_argument("--plots", metavar="DIR",
+                   help="write PNG plots at the end: curves, confusion matrix, mistakes, filters")
     return p
 
 
@@ -55,20 +59,111 @@ def _add_evaluate(sub):
     return p
 
 
+def _add_export(sub):
+    p = sub.add_parser("export", help="convert a checkpoint to ONNX (view it with Netron)")
+    p.add_argument("--checkpoint", required=True, metavar="PATH")
+    p.add_argument("--format", default="onnx", choices=["onnx"])
+    p.add_argument("--output", metavar="FILE", help="default: the checkpoint's name + .onnx")
+    p.add_argument("--opset", type=int, default=17)
+    return p
+
+
+def _add_predict(sub):
+    p = sub.add_parser("predict", help="classify image files (PNG, JPEG, ...) with a checkpoint")
+    p.add_argument("--checkpoint", required=True, metavar="PATH")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--topk", type=_positive(int), default=3)
+    return p
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="shenjing", description="shenjing (神经): train and inspect neural networks")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_evaluate(sub)
+    _add_export(sub)
+    _add_predict(sub)
     return parser
 
 
 def cmd_train(args):
     from .training import fit
-    cfg = {k: v for k, v in vars(args).items() if k not in ("command", "func", "progress")}
+    cfg = {k: v for k, v in vars(args).items()
+           if k not in ("command", "func", "progress", "logdir", "plots")}
     cfg["hidden"] = list(args.hidden)
-    fit(cfg, progress=args.progress)
+    callbacks = []
+    if args.logdir:
+        from .utils.tensorboard import TensorBoardLogger
+        callbacks.append(TensorBoardLogger(args.logdir))
+    if args.plots:
+        callbacks.append(_plots_callback(args.plots))
+    fit(cfg, progress=args.progress, callbacks=callbacks)
+
+
+def _plots_callback(folder):
+    from .utils.plots import _figure
+    _figure(1, 1)  # fail now, not after training, if matplotlib is missing
+
+    def on_event(event, **info):
+        if event == "train_end":
+            from .utils.plots import plot_training_report
+            paths = plot_training_report(folder, info["model"], info["history"],
+                                         info["test_loader"], info["info"]["classes"])
+            print("plots: " + ", ".join(paths))
+    return on_event
+
+
+def _load_model(path):
+    """(model in eval mode, checkpoint config) from a `shenjing train --save` file."""
+    from .models import build
+    from .training import load_checkpoint, restore
+    ckpt = load_checkpoint(path)
+    cfg = ckpt["config"]
+    in_shape = tuple(cfg.get("in_shape", (1, 28, 28)))
+    model = build(cfg["model"], in_shape, _num_classes(ckpt), tuple(cfg.get("hidden", (512, 256))))
+    restore(model, None, ckpt, path)
+    return model.eval(), cfg
+
+
+def _num_classes(ckpt):
+    keys = [k for k in ckpt["model"] if k.endswith("bias")]  # the last layer's bias
+    return int(ckpt["model"][keys[-1]].shape[0]) if keys else 10
+
+
+def _classes(cfg, n):
+    from .vision import datasets
+    if cfg.get("dataset") == "fashion-mnist":
+        return list(datasets.FashionMNIST.classes)
+    return [str(i) for i in range(n)]
+
+
+def cmd_export(args):
+    import shenjing
+    from .onnx import export
+    model, cfg = _load_model(args.checkpoint)
+    out = args.output or os.path.splitext(args.checkpoint)[0] + ".onnx"
+    example = shenjing.zeros((1,) + tuple(cfg.get("in_shape", (1, 28, 28))))
+    proto = export(model, example, out, input_names=["input"], output_names=["logits"],
+                   dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                   opset_version=args.opset)
+    ops = sorted({n.op_type for n in proto.graph.node} - {"Identity"})
+    print(f"wrote {out}: {cfg['model']} as ONNX opset {args.opset} "
+          f"({len(proto.graph.node)} nodes: {', '.join(ops)})")
+    print(f"view it with: python -c \"import shenjing.onnx; shenjing.onnx.view('{out}')\"")
+
+
+def cmd_predict(args):
+    from .predict import format_predictions, predict_files, transform_for
+    model, cfg = _load_model(args.checkpoint)
+    in_shape = tuple(cfg.get("in_shape", (1, 28, 28)))
+    for path in args.images:
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"image {path} does not exist")
+    results = predict_files(model, args.images, transform_for(cfg),
+                            _classes(cfg, _num_classes({"model": model.state_dict()})),
+                            topk=args.topk, image_size=in_shape[1:])
+    print(format_predictions(results))
 
 
 def cmd_evaluate(args):
@@ -94,7 +189,8 @@ def cmd_evaluate(args):
     print(format_confusion(confusion_matrix(pred, true, len(info["classes"])), info["classes"]))
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate}
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export,
+            "predict": cmd_predict}
 
 
 def main(argv=None):
@@ -105,7 +201,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("shenjing: interrupted", file=sys.stderr)
         return 130
-    except (DataUnavailable, FileNotFoundError, ValueError, OSError) as e:
+    except (DataUnavailable, FileNotFoundError, ValueError, OSError, ImportError) as e:
         # expected failures (missing data, bad checkpoint) get one clear line, no traceback
         if os.environ.get("SHENJING_DEBUG"):
             raise

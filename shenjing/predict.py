@@ -13,7 +13,7 @@ import numpy as np
 from .autograd.grad_mode import no_grad
 from .tensor import Tensor
 
-__all__ = ["load_grey", "mnist_like", "predict_files", "format_predictions"]
+__all__ = ["load_grey", "mnist_like", "predict_files", "format_predictions", "transform_for"]
 
 
 def _pil():
@@ -107,3 +107,17 @@ def format_predictions(results):
     """One line per file: 'digit.png: 7 (97.1%), 1 (1.2%), 9 (0.8%)'."""
     return "\n".join(f"{r['path']}: " + ", ".join(f"{c} ({100 * p:.1f}%)" for c, p in r["top"])
                      for r in results)
+
+
+def transform_for(config):
+    """The test-time transform of the data set a checkpoint was trained on."""
+    from .training import FASHION_MEAN, FASHION_STD, MNIST_MEAN, MNIST_STD, _pixel_stats
+    from .vision import datasets, transforms
+    name = config.get("dataset", "mnist")
+    if name == "digits":
+        mean, std = _pixel_stats(datasets.Digits(train=True))
+    elif name == "fashion-mnist":
+        mean, std = FASHION_MEAN, FASHION_STD
+    else:
+        mean, std = MNIST_MEAN, MNIST_STD
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])

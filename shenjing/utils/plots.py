@@ -12,7 +12,7 @@ import numpy as np
 from ..tensor import Tensor
 
 __all__ = ["plot_training_curves", "plot_confusion_matrix", "plot_misclassified",
-           "plot_first_layer"]
+           "plot_first_layer", "plot_training_report"]
 
 
 def _figure(width, height):
@@ -159,3 +159,34 @@ def _first_weight(model):
         if name.endswith("weight") and p.ndim in (2, 4):
             return p
     raise ValueError(f"plot_first_layer: {type(model).__name__} has no Linear or conv weight")
+
+
+def plot_training_report(out_dir, model, history, test_loader, classes, max_images=36):
+    """All four plots of a finished run into ``out_dir``; returns the paths written.
+
+    The first-layer plot is left out when that layer's weights are not images (an RNN).
+    """
+    from ..autograd.grad_mode import no_grad
+    preds, trues, wrong = [], [], []  # wrong: (image, pred, true) of the first mistakes
+    model.eval()
+    with no_grad():
+        for x, y in test_loader:
+            p, t = model(x).argmax(1).numpy(), _np(y)
+            preds.append(p)
+            trues.append(t)
+            for i in np.flatnonzero(p != t)[:max_images - len(wrong)]:
+                wrong.append((_np(x)[i], p[i], t[i]))
+    pred, true = np.concatenate(preds), np.concatenate(trues)
+    cm = np.zeros((len(classes), len(classes)), np.int64)
+    np.add.at(cm, (true, pred), 1)
+    paths = [plot_training_curves(history, os.path.join(out_dir, "curves.png")),
+             plot_confusion_matrix(cm, classes, os.path.join(out_dir, "confusion_matrix.png"))]
+    if wrong:
+        imgs, p, t = (np.stack(v) for v in zip(*wrong))
+        paths.append(plot_misclassified(imgs, p, t, classes,
+                                        os.path.join(out_dir, "misclassified.png"), max_images))
+    try:
+        paths.append(plot_first_layer(model, os.path.join(out_dir, "first_layer.png")))
+    except ValueError:
+        pass
+    return paths
