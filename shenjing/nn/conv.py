@@ -50,7 +50,8 @@ class _ConvNd(Module):
         else:
             self.padding = _ntuple(padding, nd, "padding", name)
         self.output_padding = _ntuple(output_padding, nd, "output_padding", name)
-        self.groups, self.padding_mode, self.transposed = int(groups), padding_mode, self._transposed
+        self.groups, self.padding_mode = int(groups), padding_mode
+        self.transposed = self._transposed
         if self._transposed and padding_mode != "zeros":
             raise ValueError(f"{name}: only 'zeros' padding_mode is supported")
         dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()

@@ -71,6 +71,10 @@ class Conv2d(Function):
         ho = out_size(h, kh, sh, pads[0] + pads[1], dh)
         wo = out_size(wd, kw, sw, pads[2] + pads[3], dw)
         xp = pad2d(x, pads)
+        self.geom = (xp.shape, pads, kh, kw, sh, sw, dh, dw, ho, wo, groups)
+        if cg == 1 and o == groups:  # depthwise: kh*kw multiply-adds beat tiny GEMMs
+            self.xp, self.w4 = xp, w
+            return _depthwise(xp, w, b, self.geom)
         cols = im2col(xp, kh, kw, sh, sw, dh, dw, ho, wo)
         g = groups
         wm = w.reshape(g, o // g, cg * kh * kw)
@@ -78,13 +82,16 @@ class Conv2d(Function):
         out = out.reshape(n, o, ho, wo)
         if b is not None:
             out += b.reshape(1, o, 1, 1)
-        self.geom = (xp.shape, pads, kh, kw, sh, sw, dh, dw, ho, wo, g)
         self.w = wm
         self.cols = cols if self.needs_input_grad[1] else None
         return out
 
     def backward(self, gout):
         xp_shape, pads, kh, kw, sh, sw, dh, dw, ho, wo, g = self.geom
+        if hasattr(self, "xp"):
+            gx, gw = _depthwise_backward(gout, self.xp, self.w4, self.geom,
+                                         self.needs_input_grad)
+            return gx, gw, (gout.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None)
         n, o = gout.shape[:2]
         g3 = gout.reshape(n, g, o // g, ho * wo)
         gx = gw = gb = None
@@ -97,6 +104,41 @@ class Conv2d(Function):
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             gb = gout.sum(axis=(0, 2, 3))
         return gx, gw, gb
+
+
+def _tap(a, p, q, geom):
+    """View of padded array a read by kernel offset (p, q): [n, c, i, j] at
+    (i*sh + p*dh, j*sw + q*dw)."""
+    _, _, _, _, sh, sw, dh, dw, ho, wo, _ = geom
+    return a[:, :, p * dh:p * dh + sh * (ho - 1) + 1:sh, q * dw:q * dw + sw * (wo - 1) + 1:sw]
+
+
+def _depthwise(xp, w, b, geom):
+    """out[n, c] = sum_{p,q} w[c, 0, p, q] * xp[n, c, i*sh + p*dh, j*sw + q*dw] + b[c]."""
+    kh, kw, ho, wo = geom[2], geom[3], geom[8], geom[9]
+    n, c = xp.shape[:2]
+    out = np.zeros((n, c, ho, wo), xp.dtype) if b is None else \
+        np.broadcast_to(b.reshape(1, c, 1, 1), (n, c, ho, wo)).copy()
+    tmp = np.empty_like(out)  # reused: fresh temporaries cost page faults
+    for p in range(kh):
+        for q in range(kw):
+            out += np.multiply(_tap(xp, p, q, geom), w[:, 0, p, q].reshape(1, c, 1, 1), out=tmp)
+    return out
+
+
+def _depthwise_backward(g, xp, w, geom, need):
+    kh, kw, c = geom[2], geom[3], xp.shape[1]
+    gxp = np.zeros(xp.shape, g.dtype) if need[0] else None
+    gw = np.empty(w.shape, g.dtype) if need[1] else None
+    tmp = np.empty_like(g) if need[0] else None
+    for p in range(kh):
+        for q in range(kw):
+            if need[0]:
+                _tap(gxp, p, q, geom)[...] += np.multiply(g, w[:, 0, p, q].reshape(1, c, 1, 1),
+                                                          out=tmp)
+            if need[1]:
+                gw[:, 0, p, q] = np.einsum("nchw,nchw->c", g, _tap(xp, p, q, geom))
+    return (crop2d(gxp, geom[1]) if need[0] else None), gw
 
 
 def _sum_matmul_nt(a, b):

@@ -133,8 +133,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim not in (3, 4):
         raise RuntimeError(f"unfold: expected 3-D or 4-D input, got {_shape_str(input)}")
     x = input.unsqueeze(0) if input.ndim == 3 else input
-    k, d = _ntuple(kernel_size, 2, "kernel_size", "unfold"), _ntuple(dilation, 2, "dilation", "unfold")
-    p, s = _ntuple(padding, 2, "padding", "unfold"), _ntuple(stride, 2, "stride", "unfold")
+    k, d, p, s = (_ntuple(v, 2, what, "unfold") for v, what in (
+        (kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
+        (stride, "stride")))
     _check_fits("unfold", x, k, d, ((p[0], p[0]), (p[1], p[1])))
     out = _c.Unfold.apply(x, k, d, (p[0], p[0], p[1], p[1]), s)
     return out.squeeze(0) if input.ndim == 3 else out
@@ -143,8 +144,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sum sliding local blocks back into an image: (N, C*kh*kw, L) -> (N, C, H, W)."""
     size = _ntuple(output_size, 2, "output_size", "fold")
-    k, d = _ntuple(kernel_size, 2, "kernel_size", "fold"), _ntuple(dilation, 2, "dilation", "fold")
-    p, s = _ntuple(padding, 2, "padding", "fold"), _ntuple(stride, 2, "stride", "fold")
+    k, d, p, s = (_ntuple(v, 2, what, "fold") for v, what in (
+        (kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
+        (stride, "stride")))
     if input.ndim not in (2, 3):
         raise RuntimeError(f"fold: expected 2-D or 3-D input, got {_shape_str(input)}")
     x = input.unsqueeze(0) if input.ndim == 2 else input
