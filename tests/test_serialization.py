@@ -221,3 +221,45 @@ def test_shenjing_file_loads_in_torch(tmp_path):
     x = np.random.default_rng(1).standard_normal((6, 12)).astype(np.float32)
     np.testing.assert_allclose(model(shenjing.tensor(x)).detach().numpy(),
                                ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _torch_twin(torch, kind):
+    """A torch module whose state_dict keys match shenjing.models' CNN / LSTM classifier."""
+    nn_ = torch.nn
+
+    class CNN(nn_.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2 = nn_.Conv2d(1, 32, 3), nn_.Conv2d(32, 64, 3)
+            self.fc1, self.fc2 = nn_.Linear(9216, 128), nn_.Linear(128, 10)
+
+        def forward(self, x):
+            x = torch.relu(self.conv1(x))
+            x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
+            return self.fc2(torch.relu(self.fc1(x.flatten(1))))
+
+    class Seq(nn_.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn, self.fc = nn_.LSTM(28, 128, batch_first=True), nn_.Linear(128, 10)
+
+        def forward(self, x):
+            out, _ = self.rnn(x[:, 0])
+            return self.fc(out[:, -1])
+
+    return CNN() if kind == "cnn" else Seq()
+
+
+@pytest.mark.parametrize("kind", ["cnn", "lstm"])
+def test_torch_cnn_and_lstm_checkpoints_give_same_logits(tmp_path, kind):
+    torch = pytest.importorskip("torch")
+    from shenjing.models import build
+    torch.manual_seed(0)
+    ref = _torch_twin(torch, kind).eval()
+    torch.save(ref.state_dict(), tmp_path / "m.pth")
+    model = build(kind, (1, 28, 28), 10)
+    model.load_state_dict(shenjing.load(tmp_path / "m.pth"))
+    model.eval()
+    x = np.random.default_rng(2).standard_normal((3, 1, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(model(shenjing.tensor(x)).detach().numpy(),
+                               ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
