@@ -34,7 +34,15 @@ class LayerInfo:
         self.output_shapes = [list(t.shape) for t in tensors]
         self.output_bytes = sum(t._data.nbytes for t in tensors)
         w = self.module._parameters.get("weight")
-        if w is not None and tensors:  # a weight's every entry is used once per output position
+        m = self.module
+        if hasattr(m, "hidden_size") and "weight_hh_l0" in m._parameters and tensors:
+            # recurrent: every weight matrix is used once per time step
+            steps = tensors[0].shape[1 if getattr(m, "batch_first", False) else 0] \
+                if tensors[0].dim() == 3 else 1
+            batch = tensors[0].numel() // (steps * tensors[0].shape[-1])
+            self.mult_adds = steps * batch * sum(
+                p.numel() for n, p in m._parameters.items() if n.startswith("weight"))
+        elif w is not None and tensors:  # a weight's every entry is used once per output position
             first = tensors[0]
             channels = getattr(self.module, "out_features", None)
             if channels is None and hasattr(self.module, "out_channels") and first.dim() > 1:

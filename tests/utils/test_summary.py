@@ -79,3 +79,14 @@ def test_bad_input_names_the_model_and_shape():
         shenjing.summary(mlp(), (2, 100), verbose=0)
     with pytest.raises(ValueError, match="input_size"):
         shenjing.summary(mlp())
+
+
+def test_cnn_and_lstm_rows():
+    from shenjing.models import build
+    cnn = shenjing.summary(build("cnn"), (1, 1, 28, 28), verbose=0)
+    assert cnn.layers[1].output_shapes == [[1, 32, 26, 26]] and cnn.layers[1].num_params == 320
+    assert cnn.total_params == 1_199_882
+    lstm = shenjing.summary(build("lstm"), (2, 1, 28, 28), verbose=0)
+    assert lstm.layers[1].output_shapes == [[2, 28, 128], [1, 2, 128], [1, 2, 128]]
+    # each LSTM weight matrix once per step and sample, plus the head
+    assert lstm.total_mult_adds == 28 * 2 * 4 * 128 * (28 + 128) + 2 * 1280
