@@ -169,3 +169,23 @@ def test_missing_packages_give_pip_hints(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "netron", None)
     with pytest.raises(ImportError, match="pip install netron"):
         sjonnx.view(tmp_path / "m.onnx")
+
+
+def test_view_serves_the_file_on_localhost(tmp_path):
+    pytest.importorskip("netron")
+    import socket
+    import urllib.request
+    path = tmp_path / "m.onnx"
+    sjonnx.export(nn.Linear(2, 2), shenjing.randn(1, 2), path)
+    with socket.socket() as s:  # a free port on this machine
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = sjonnx.view(path, port=port, browse=False)
+    try:
+        assert url == f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.status == 200 and b"etron" in r.read()
+    finally:
+        sjonnx.stop(url)
+    with pytest.raises(FileNotFoundError, match="nothere.onnx"):
+        sjonnx.view(tmp_path / "nothere.onnx", browse=False)
