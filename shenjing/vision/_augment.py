@@ -44,59 +44,6 @@ def _interpolation(mode, where):
                          f"got {mode!r}") from None
 
 
-def _size_pair(size, where, what="size"):
-    """An int or a sequence of 1 or 2 ints -> (height, width), all positive."""
-    if isinstance(size, numbers.Integral):
-        size = (size, size)
-    elif isinstance(size, (tuple, list)) and len(size) == 1:
-        size = (size[0], size[0])
-    if (not isinstance(size, (tuple, list)) or len(size) != 2
-            or not all(isinstance(s, numbers.Integral) for s in size)):
-        raise TypeError(f"{where}: {what} should be an int or a sequence of 2 ints "
-                        f"(height, width), got {size!r}")
-    if min(size) <= 0:
-        raise ValueError(f"{where}: {what} should be positive, got {tuple(size)}")
-    return int(size[0]), int(size[1])
-
-
-def _padding_ltrb(padding, where):
-    """torchvision's padding forms (p, (lr, tb) or (l, t, r, b)) -> (left, top, right, bottom)."""
-    p = (padding,) if isinstance(padding, numbers.Integral) else padding
-    if not isinstance(p, (tuple, list)) or len(p) not in (1, 2, 4) or \
-            not all(isinstance(v, numbers.Integral) for v in p):
-        raise TypeError(f"{where}: padding should be an int or a sequence of 1, 2 or 4 ints, "
-                        f"got {padding!r}")
-    if min(p) < 0:
-        raise ValueError(f"{where}: padding should be non-negative, got {padding!r}")
-    p = [int(v) for v in p]
-    return tuple(p * 4 if len(p) == 1 else p * 2 if len(p) == 2 else p)
-
-
-def _range(value, where, what, positive=False):
-    """A number d -> (-d, d); a pair (lo, hi) kept, checked lo <= hi."""
-    if isinstance(value, numbers.Real) and not positive:
-        if value < 0:
-            raise ValueError(f"{where}: if {what} is a single number, it must be non-negative, "
-                             f"got {value}")
-        return (-float(value), float(value))
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, numbers.Real) for v in value)):
-        raise TypeError(f"{where}: {what} should be " + ("" if positive else "a number or ") +
-                        f"a sequence of 2 numbers, got {value!r}")
-    lo, hi = float(value[0]), float(value[1])
-    if lo > hi or (positive and lo <= 0):
-        raise ValueError(f"{where}: {what} should be a range (min, max) with min <= max"
-                         + (" and min > 0" if positive else "") + f", got {value!r}")
-    return lo, hi
-
-
-def _check_fill(fill, where):
-    if isinstance(fill, numbers.Real) or (isinstance(fill, (tuple, list)) and fill and
-                                          all(isinstance(v, numbers.Real) for v in fill)):
-        return fill
-    raise TypeError(f"{where}: fill should be a number or a sequence of numbers, got {fill!r}")
-
-
 def _centre(center, h, w):
     """Rotation centre in pixel-index coordinates; ``center`` is (x, y) on pixel edges."""
     if center is None:
@@ -166,11 +113,12 @@ class Pad(_Spatial):
     _fields = ("padding", "fill", "padding_mode")
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
-        self._ltrb = _padding_ltrb(padding, "Pad")
+        self._ltrb = G.padding_ltrb(padding, "Pad")
         if padding_mode not in G.PAD_MODES:
             raise ValueError(f"Pad: padding_mode should be one of {G.PAD_MODES}, "
                              f"got {padding_mode!r}")
-        self.padding, self.fill, self.padding_mode = padding, _check_fill(fill, "Pad"), padding_mode
+        self.padding, self.padding_mode = padding, padding_mode
+        self.fill = G.check_fill(fill, "Pad")
 
     def _apply(self, x, params):
         return G.pad(x, self._ltrb, self.padding_mode, self.fill, "Pad")
@@ -182,7 +130,7 @@ class CenterCrop(_Spatial):
     _fields = ("size",)
 
     def __init__(self, size):
-        self.size = _size_pair(size, "CenterCrop")
+        self.size = G.size_pair(size, "CenterCrop")
 
     def _apply(self, x, params):
         (th, tw), h, w = self.size, x.shape[1], x.shape[2]
@@ -208,10 +156,10 @@ class Resize(_Spatial):
                  antialias=True):
         if isinstance(size, numbers.Integral) or (isinstance(size, (tuple, list))
                                                   and len(size) == 1):
-            self._edge = _size_pair(size, "Resize")[0]
+            self._edge = G.size_pair(size, "Resize")[0]
         else:
             self._edge = None
-            _size_pair(size, "Resize")
+            G.size_pair(size, "Resize")
             if max_size is not None:
                 raise ValueError(f"Resize: max_size is only allowed when size is an int (the "
                                  f"smaller edge), got size={size!r}")
@@ -224,7 +172,7 @@ class Resize(_Spatial):
     def output_size(self, h, w):
         """The (height, width) an image of size (h, w) is resized to."""
         if self._edge is None:
-            return _size_pair(self.size, "Resize")
+            return G.size_pair(self.size, "Resize")
         short, long = (h, w) if h <= w else (w, h)
         new_short, new_long = self._edge, int(self._edge * long / short)
         if self.max_size is not None and new_long > self.max_size:
@@ -248,13 +196,13 @@ class RandomCrop(_Spatial):
     _fields = ("size", "padding", "pad_if_needed", "fill", "padding_mode")
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
-        self.size = _size_pair(size, "RandomCrop")
-        self._ltrb = (0, 0, 0, 0) if padding is None else _padding_ltrb(padding, "RandomCrop")
+        self.size = G.size_pair(size, "RandomCrop")
+        self._ltrb = (0, 0, 0, 0) if padding is None else G.padding_ltrb(padding, "RandomCrop")
         if padding_mode not in G.PAD_MODES:
             raise ValueError(f"RandomCrop: padding_mode should be one of {G.PAD_MODES}, "
                              f"got {padding_mode!r}")
         self.padding, self.pad_if_needed = padding, bool(pad_if_needed)
-        self.fill, self.padding_mode = _check_fill(fill, "RandomCrop"), padding_mode
+        self.fill, self.padding_mode = G.check_fill(fill, "RandomCrop"), padding_mode
 
     def _padding(self, h, w):
         """(left, top, right, bottom) padding for an image (h, w), and the padded size."""
@@ -328,13 +276,13 @@ class RandomRotation(_Spatial):
 
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False,
                  center=None, fill=0):
-        self.degrees = _range(degrees, "RandomRotation", "degrees")
+        self.degrees = G.value_range(degrees, "RandomRotation", "degrees")
         self.interpolation = InterpolationMode(_interpolation(interpolation, "RandomRotation"))
         if expand:
             raise ValueError("RandomRotation: expand=True is not supported (it gives each "
                              "sample a different size)")
         self.expand, self.center = False, center
-        self.fill = _check_fill(fill, "RandomRotation")
+        self.fill = G.check_fill(fill, "RandomRotation")
 
     def draw_params(self, n, image_size):
         lo, hi = self.degrees
@@ -362,22 +310,23 @@ class RandomAffine(_Spatial):
     def __init__(self, degrees, translate=None, scale=None, shear=None,
                  interpolation=InterpolationMode.NEAREST, fill=0, center=None):
         where = "RandomAffine"
-        self.degrees = _range(degrees, where, "degrees")
+        self.degrees = G.value_range(degrees, where, "degrees")
         if translate is not None:
             if not isinstance(translate, (tuple, list)) or len(translate) != 2 or \
                     not all(isinstance(t, numbers.Real) and 0.0 <= t <= 1.0 for t in translate):
                 raise ValueError(f"{where}: translate should be a pair of fractions in [0, 1], "
                                  f"got {translate!r}")
         self.translate = translate
-        self.scale = None if scale is None else _range(scale, where, "scale", positive=True)
+        self.scale = None if scale is None else G.value_range(scale, where, "scale", True)
         self.shear = None
         if shear is not None:
             if isinstance(shear, (tuple, list)) and len(shear) == 4:
-                self.shear = _range(shear[:2], where, "shear") + _range(shear[2:], where, "shear")
+                self.shear = (G.value_range(shear[:2], where, "shear")
+                              + G.value_range(shear[2:], where, "shear"))
             else:
-                self.shear = _range(shear, where, "shear")
+                self.shear = G.value_range(shear, where, "shear")
         self.interpolation = InterpolationMode(_interpolation(interpolation, where))
-        self.fill, self.center = _check_fill(fill, where), center
+        self.fill, self.center = G.check_fill(fill, where), center
 
     def draw_params(self, n, image_size):
         h, w = image_size

@@ -1,12 +1,72 @@
-"""Geometric kernels behind the augmentation transforms, vectorised over a batch.
+"""Geometric kernels behind the augmentation transforms, vectorised over a batch, and
+the checks of their arguments (torchvision's forms of sizes, paddings and ranges).
 
 Every kernel takes a channels-last batch ``x`` of shape (N, H, W, C) and per-sample
 parameters as arrays with a leading axis N, so one call handles a whole batch with
 the parameters of each sample drawn independently. Pure NumPy.
 """
+import numbers
+
 import numpy as np
 
 PAD_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+# ---------------------------------------------------------------- argument checks
+def size_pair(size, where, what="size"):
+    """An int or a sequence of 1 or 2 ints -> (height, width), all positive."""
+    if isinstance(size, numbers.Integral):
+        size = (size, size)
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or not all(isinstance(s, numbers.Integral) for s in size)):
+        raise TypeError(f"{where}: {what} should be an int or a sequence of 2 ints "
+                        f"(height, width), got {size!r}")
+    if min(size) <= 0:
+        raise ValueError(f"{where}: {what} should be positive, got {tuple(size)}")
+    return int(size[0]), int(size[1])
+
+
+def padding_ltrb(padding, where):
+    """torchvision's padding forms (p, (lr, tb) or (l, t, r, b)) -> (left, top, right, bottom)."""
+    p = (padding,) if isinstance(padding, numbers.Integral) else padding
+    if not isinstance(p, (tuple, list)) or len(p) not in (1, 2, 4) or \
+            not all(isinstance(v, numbers.Integral) for v in p):
+        raise TypeError(f"{where}: padding should be an int or a sequence of 1, 2 or 4 ints, "
+                        f"got {padding!r}")
+    if min(p) < 0:
+        raise ValueError(f"{where}: padding should be non-negative, got {padding!r}")
+    p = [int(v) for v in p]
+    return tuple(p * 4 if len(p) == 1 else p * 2 if len(p) == 2 else p)
+
+
+def value_range(value, where, what, positive=False):
+    """A number d -> (-d, d); a pair (lo, hi) kept, checked lo <= hi."""
+    if isinstance(value, numbers.Real) and not positive:
+        if value < 0:
+            raise ValueError(f"{where}: if {what} is a single number, it must be non-negative, "
+                             f"got {value}")
+        return (-float(value), float(value))
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or not all(isinstance(v, numbers.Real) for v in value)):
+        raise TypeError(f"{where}: {what} should be " + ("" if positive else "a number or ") +
+                        f"a sequence of 2 numbers, got {value!r}")
+    lo, hi = float(value[0]), float(value[1])
+    if lo > hi or (positive and lo <= 0):
+        raise ValueError(f"{where}: {what} should be a range (min, max) with min <= max"
+                         + (" and min > 0" if positive else "") + f", got {value!r}")
+    return lo, hi
+
+
+def check_fill(fill, where):
+    if isinstance(fill, numbers.Real) or (isinstance(fill, (tuple, list)) and fill and
+                                          all(isinstance(v, numbers.Real) for v in fill)):
+        return fill
+    raise TypeError(f"{where}: fill should be a number or a sequence of numbers, got {fill!r}")
+
+
+# ---------------------------------------------------------------- kernels
 
 
 def to_nhwc(batch, where, batched=True):
