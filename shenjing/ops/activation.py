@@ -3,6 +3,8 @@
 Each backward uses the saved output where the derivative is a function of it:
 sigmoid' = s(1 - s), tanh' = 1 - t^2, relu' = [x > 0].
 """
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -97,7 +99,7 @@ def erf(x):
     return np.where(x >= 0, ans, -ans).astype(np.result_type(x, np.float32), copy=False)
 
 
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)  # Python floats keep float32 inputs float32
 
 
 class GELU(Function):
@@ -107,7 +109,7 @@ class GELU(Function):
             # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
             self.t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a ** 3))
             return 0.5 * a * (1 + self.t)
-        self.cdf = 0.5 * (1.0 + erf(a / np.sqrt(2.0)))  # Phi(x)
+        self.cdf = 0.5 * (1.0 + erf(a * (1.0 / math.sqrt(2.0))))  # Phi(x)
         return a * self.cdf
 
     def backward(self, g):
@@ -116,7 +118,7 @@ class GELU(Function):
             t = self.t
             dt = (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a)
             return g * (0.5 * (1 + t) + 0.5 * a * dt)
-        pdf = np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi)  # phi(x)
+        pdf = np.exp(-0.5 * a * a) * (1.0 / math.sqrt(2 * math.pi))  # phi(x)
         return g * (self.cdf + a * pdf)
 
 
