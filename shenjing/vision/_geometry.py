@@ -179,33 +179,29 @@ def warp(x, inv, interpolation="nearest", fill=0.0, where="RandomAffine"):
     neighbours that fall outside, as if the image were padded with that colour.
     """
     n, h, w, c = x.shape
-    # a one-pixel border of fill colour: clamping a source index into it gives the fill
-    flat = pad(x, (1, 1, 1, 1), "constant", fill, where).reshape(-1, c)
-    coord = np.float64 if x.dtype == np.float64 else np.float32
-    ys, xs = np.indices((h, w), dtype=coord)
-    m = inv.astype(coord)[:, :, :, None, None]                        # (N, 2, 3, 1, 1)
-    # source coordinates, shifted by one for the border
-    sx = m[:, 0, 0] * xs + m[:, 0, 1] * ys + (m[:, 0, 2] + 1)         # (N, H, W)
-    sy = m[:, 1, 0] * xs + m[:, 1, 1] * ys + (m[:, 1, 2] + 1)
-    base = (np.arange(n, dtype=np.intp) * ((h + 2) * (w + 2)))[:, None, None]
-
-    def gather(iy, ix):
-        """Pixels at the (float, integral-valued) points, clamped into the border."""
-        idx = np.clip(iy, 0, h + 1).astype(np.intp) * (w + 2)
-        idx += np.clip(ix, 0, w + 1).astype(np.intp)
-        idx += base
-        return np.take(flat, idx, axis=0)
-
-    if interpolation == "nearest":
-        return gather(np.rint(sy), np.rint(sx))
-    x0, y0 = np.floor(sx), np.floor(sy)
-    fx, fy = sx - x0, sy - y0
     work = np.float64 if x.dtype == np.float64 else np.float32
-    out = np.zeros((n, h, w, c), work)
-    for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
-        wgt = (fx if dx else 1 - fx) * (fy if dy else 1 - fy)
-        out += wgt[..., None] * gather(y0 + dy, x0 + dx)
-    return cast_like(out, x.dtype)
+    # a border of fill colour (1 pixel left/top, 2 right/bottom): source points clamped
+    # into [0, w + 1] x [0, h + 1] of the padded image then read the fill where they fell
+    # outside, and their right/lower bilinear neighbours stay inside the array
+    padded = pad(x, (1, 1, 2, 2), "constant", fill, where)
+    flat = padded.reshape(-1, c).astype(work if interpolation != "nearest" else x.dtype)
+    pw = w + 3
+    ys, xs = np.indices((h, w), dtype=work)
+    m = inv.astype(work)[:, :, :, None, None]                         # (N, 2, 3, 1, 1)
+    sx = m[:, 0, 0] * xs + m[:, 0, 1] * ys + (m[:, 0, 2] + 1)         # (N, H, W), padded
+    sy = m[:, 1, 0] * xs + m[:, 1, 1] * ys + (m[:, 1, 2] + 1)
+    np.clip(sx, 0, w + 1, out=sx)
+    np.clip(sy, 0, h + 1, out=sy)
+    base = (np.arange(n, dtype=np.intp) * ((h + 3) * pw))[:, None, None]
+    if interpolation == "nearest":
+        idx = np.rint(sy).astype(np.intp) * pw + np.rint(sx).astype(np.intp) + base
+        return np.take(flat, idx, axis=0)
+    x0, y0 = np.floor(sx), np.floor(sy)
+    fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]
+    i00 = y0.astype(np.intp) * pw + x0.astype(np.intp) + base         # top-left neighbour
+    top = np.take(flat, i00, axis=0) * (1 - fx) + np.take(flat, i00 + 1, axis=0) * fx
+    bottom = np.take(flat, i00 + pw, axis=0) * (1 - fx) + np.take(flat, i00 + pw + 1, axis=0) * fx
+    return cast_like(top * (1 - fy) + bottom * fy, x.dtype)
 
 
 def linear_weights(in_size, out_size, antialias):
