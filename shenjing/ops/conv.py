@@ -5,10 +5,12 @@ dilation d. A window view of the padded input,
 
     win[n, c, p, q, i, j] = xp[n, c, i*sh + p*dh, j*sw + q*dw],
 
-reshaped (one copy) to cols (N, C*kh*kw, Ho*Wo), turns the convolution into
-out[n] = w.reshape(O, C*kh*kw) @ cols[n]. Backward is the transpose: the weight
-gradient is g @ cols^T summed over the batch, the input gradient is w^T @ g folded
-back onto the input by adding each of the kh*kw kernel offsets' slices (col2im).
+copied once into columns turns the convolution into a matrix product: with one
+group, out = w.reshape(O, C*kh*kw) @ cols with cols (C*kh*kw, N*Ho*Wo); with G
+groups, a batch of products per sample and group. Backward is the transpose: the
+weight gradient is g @ cols^T, the input gradient w^T @ g folded back onto the
+input by adding the slice of each of the kh*kw kernel offsets (col2im).
+Depthwise convolutions skip the columns and multiply-add the kh*kw shifted views.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -75,6 +77,8 @@ class Conv2d(Function):
         if cg == 1 and o == groups:  # depthwise: kh*kw multiply-adds beat tiny GEMMs
             self.xp, self.w4 = xp, w
             return _depthwise(xp, w, b, self.geom)
+        if groups == 1:
+            return self._dense_forward(xp, w, b)
         cols = im2col(xp, kh, kw, sh, sw, dh, dw, ho, wo)
         g = groups
         wm = w.reshape(g, o // g, cg * kh * kw)
@@ -92,6 +96,8 @@ class Conv2d(Function):
             gx, gw = _depthwise_backward(gout, self.xp, self.w4, self.geom,
                                          self.needs_input_grad)
             return gx, gw, (gout.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None)
+        if g == 1:
+            return self._dense_backward(gout)
         n, o = gout.shape[:2]
         g3 = gout.reshape(n, g, o // g, ho * wo)
         gx = gw = gb = None
@@ -103,6 +109,38 @@ class Conv2d(Function):
             gw = _sum_matmul_nt(g3, cols).reshape(o, -1, kh, kw)
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
             gb = gout.sum(axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+    # groups == 1: one GEMM each for the output and both gradients, over the joint
+    # (N, Ho*Wo) axis; few large BLAS calls parallelise far better than N small ones.
+    def _dense_forward(self, xp, w, b):
+        _, _, kh, kw, sh, sw, dh, dw, ho, wo, _ = self.geom
+        n, c = xp.shape[:2]
+        o = w.shape[0]
+        # cols (C*kh*kw, N*Ho*Wo): rows of the window view are contiguous runs of Wo
+        win = windows(xp, kh, kw, sh, sw, dh, dw, ho, wo).transpose(1, 2, 3, 0, 4, 5)
+        cols = win.reshape(c * kh * kw, n * ho * wo)
+        wm = w.reshape(o, -1)
+        out = wm @ cols  # (O, N*L)
+        if b is not None:
+            out += b.reshape(o, 1)
+        self.w, self.cols = wm, (cols if self.needs_input_grad[1] else None)
+        return np.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+
+    def _dense_backward(self, gout):
+        xp_shape, pads, kh, kw, sh, sw, dh, dw, ho, wo, _ = self.geom
+        n, o = gout.shape[:2]
+        g2 = np.ascontiguousarray(gout.transpose(1, 0, 2, 3)).reshape(o, n * ho * wo)
+        need = self.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gcols = (self.w.T @ g2).reshape(-1, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
+            gx = crop2d(col2im(gcols, xp_shape, kh, kw, sh, sw, dh, dw, ho, wo), pads)
+        if need[1]:
+            gw = (g2 @ self.cols.T).reshape(o, -1, kh, kw)
+        if len(need) > 2 and need[2]:
+            gb = g2.sum(axis=1)
         return gx, gw, gb
 
 
