@@ -98,3 +98,32 @@ def test_pad_modes(mode):
 def test_reflect_pad_too_large():
     with pytest.raises(RuntimeError, match="reflect"):
         F(shenjing).pad(shenjing.zeros(1, 2, 3), (3, 0), mode="reflect")
+
+
+def _random_conv_configs(count, seed=0):
+    """Seeded random grid: odd sizes, strides, paddings, dilations and groups."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < count:
+        g = int(rng.choice([1, 2, 3]))
+        c, o = g * int(rng.integers(1, 3)), g * int(rng.integers(1, 3))
+        k, s, d = rng.integers(1, 4, 2), rng.integers(1, 3, 2), rng.integers(1, 3, 2)
+        p = [int(rng.integers(0, kk)) for kk in k]
+        h, w = (int(v) for v in rng.integers(3, 9, 2))
+        if any(n + 2 * pp < dd * (kk - 1) + 1 for n, pp, dd, kk in zip((h, w), p, d, k)):
+            continue
+        kw = dict(stride=tuple(int(v) for v in s), padding=tuple(p),
+                  dilation=tuple(int(v) for v in d), groups=g)
+        out.append(((2, c, h, w), (o, c // g, int(k[0]), int(k[1])), kw))
+    return out
+
+
+@pytest.mark.parametrize("xs,ws,kw", _random_conv_configs(16))
+def test_conv2d_random_grid_torch(xs, ws, kw):
+    check_torch(lambda m, x, w, b: F(m).conv2d(x, w, b, **kw), xs, ws, (ws[0],))
+    tw = (ws[1] * kw["groups"], ws[0] // kw["groups"]) + ws[2:]
+    tk = dict(kw, output_padding=tuple(min(s, d) - 1 for s, d in zip(kw["stride"],
+                                                                      kw["dilation"])))
+    check_torch(lambda m, x, w: F(m).conv_transpose2d(x, w, **tk),
+                (2, tw[0]) + xs[2:], tw)
