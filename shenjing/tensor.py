@@ -416,7 +416,7 @@ class Tensor:
         """Add a gradient array into ``.grad`` (a leaf, or a non-leaf that retains grad)."""
         if self.grad is None:
             buf = self._grad_buf
-            if buf is not None and buf.shape == g.shape:
+            if buf is not None and buf.shape == g.shape and buf.dtype == self._data.dtype:
                 np.copyto(buf, g)  # optimizer's flat gradient buffer, see optim.Optimizer
             else:
                 buf = np.array(g, dtype=self._data.dtype, copy=True)
