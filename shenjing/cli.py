@@ -48,6 +48,9 @@ def _add_train(sub):
                    help="TensorBoard log folder: loss, accuracy, lr, weight/gradient histograms")
     p.add_argument("--plots", metavar="DIR",
                    help="write PNG plots at the end: curves, confusion matrix, mistakes, filters")
+    p.add_argument("--grad-stats", metavar="PNG", nargs="?", const="",
+                   help="record every parameter's gradient norm per step; print a table at "
+                        "the end (vanishing/exploding gradients) and plot it to PNG if given")
     return p
 
 
@@ -90,7 +93,7 @@ def build_parser():
 def cmd_train(args):
     from .training import fit
     cfg = {k: v for k, v in vars(args).items()
-           if k not in ("command", "func", "progress", "logdir", "plots")}
+           if k not in ("command", "func", "progress", "logdir", "plots", "grad_stats")}
     cfg["hidden"] = list(args.hidden)
     callbacks = []
     if args.logdir:
@@ -98,6 +101,9 @@ def cmd_train(args):
         callbacks.append(TensorBoardLogger(args.logdir))
     if args.plots:
         callbacks.append(_plots_callback(args.plots))
+    if args.grad_stats is not None:
+        cfg["on_step"], on_event = _grad_stats_hooks(args.grad_stats)
+        callbacks.append(on_event)
     fit(cfg, progress=args.progress, callbacks=callbacks)
 
 
@@ -112,6 +118,24 @@ def _plots_callback(folder):
                                          info["test_loader"], info["info"]["classes"])
             print("plots: " + ", ".join(paths))
     return on_event
+
+
+def _grad_stats_hooks(path):
+    """(on_step, callback) for --grad-stats: record gradient norms, report them at the end."""
+    from .utils.grad_stats import GradientStats
+    stats = GradientStats()
+
+    def on_event(event, **info):
+        if event == "epoch_end":
+            stats.end_epoch()
+        elif event == "train_end":
+            print(stats.table())
+            if path:
+                try:
+                    print(f"gradient norms plot: {stats.plot(path)}")
+                except ImportError:
+                    print("gradient norms plot skipped: pip install matplotlib")
+    return stats.record, on_event
 
 
 def _load_model(path):
