@@ -16,8 +16,9 @@ at 3 (f = 0.95: the additive cell state carries gradient back), and a relu RNN w
 a large W_hh trained by SGD without and with gradient-norm clipping (clipping tames
 the explosion; it does not make the task learnable). Adam divides each update by a
 running gradient scale, which partly hides vanishing gradients: with it the plain
-tanh RNN still learns at T = 30 (with --T 60 it no longer does). A second table shows the same effect
-across the layers of a deep MLP, measured with shenjing.utils.grad_stats.
+tanh RNN still learns at T = 30 (with --T 60 it no longer does). A second table
+shows the same effect across the layers of a deep MLP, measured with
+shenjing.utils.grad_stats.
 
     python examples/vanishing_gradients.py          # ~1 minute on two cores
 """
