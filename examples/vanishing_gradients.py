@@ -135,8 +135,8 @@ def train(kind, opt_name="adam", T=30, K=4, H=32, steps=300, batch=32, seed=0):
         opt.step()
         losses.append(loss.item())
     final, g1 = step_grads(model, *probe)
-    return dict(kind=kind, opt=opt_name, g_first0=g0[0], g_last0=g0[-1], g_first1=g1[0], g_last1=g1[-1],
-                loss=final, peak=peak, chance=math.log(K))
+    return dict(kind=kind, opt=opt_name, g_first0=g0[0], g_last0=g0[-1], g_first1=g1[0],
+                g_last1=g1[-1], loss=final, peak=peak, chance=math.log(K))
 
 
 def deep_mlp_table(depth=10, width=64, seed=0):
