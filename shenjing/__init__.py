@@ -21,17 +21,18 @@ from .ops import (abs, add, all, amax, amin, any, argmax, argmin, cat, chunk, cl
 from .ops.shape import concat, is_tensor
 from . import autograd, cuda, nn, optim, utils  # noqa: E402
 
+# PyTorch's other names for the same functions
 clip = clamp
-square = lambda x: x * x  # noqa: E731
 mm = bmm = matmul
-is_floating_point = Tensor.is_floating_point
-numel = Tensor.numel
 true_divide = divide = div
 multiply = mul
 subtract = sub
 negative = neg
-exp_ = None
-del exp_
+is_floating_point = Tensor.is_floating_point
+
+
+def square(input):
+    return input * input
 
 
 def argsort(input, dim=-1, descending=False):
