@@ -244,7 +244,7 @@ def fit(config, log=print, progress=True, callbacks=()):
                    "test_acc": test_acc, "lr": lr, "seconds": seconds}
         history.append(metrics)
         log(f"epoch {epoch + 1:>2}/{cfg['epochs']}  train loss {loss:.4f}  "
-            f"train acc {train_acc:6.2f}%  test acc {test_acc:6.2f}%  {seconds:5.1f} s")
+            f"train acc {train_acc:6.2f}%  test acc {test_acc:6.2f}%  {seconds:6.2f} s")
         if cfg.get("save"):
             save_checkpoint(cfg["save"], model, optimizer, epoch + 1,
                             {k: v for k, v in cfg.items() if _plain(v)}, history, scheduler)
