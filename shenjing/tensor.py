@@ -183,6 +183,8 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if self.ndim == 0:
+            raise IndexError(f"size: dimension specified as {dim} but the tensor has no dimensions")
         return self._data.shape[self._dim(dim)]
 
     @property

@@ -131,3 +131,9 @@ def test_iteration_and_len_of_scalar_are_errors():
 
 def test_legacy_constructor():
     assert sj.Tensor(2, 3).shape == (2, 3) and sj.Tensor([1, 2]).dtype == sj.float32
+
+
+def test_size_of_dim_on_0d_tensor_is_a_clear_error():
+    # bug: size(0) on a 0-d tensor raised "tuple index out of range"
+    with pytest.raises(IndexError, match="no dimensions"):
+        sj.tensor(1.0).size(0)

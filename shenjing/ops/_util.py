@@ -40,6 +40,25 @@ def promote_pair(a, b):
     return a, b
 
 
+def check_broadcast(name, *operands):
+    """Raise one error naming the op when the operands' shapes do not broadcast
+    (instead of NumPy's bare ValueError from inside forward)."""
+    shapes = [tuple(x.shape) for x in operands if isinstance(x, (Tensor, np.ndarray))]
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        pass
+    # the first dimension (counted from the right, as broadcasting aligns) that clashes
+    n = max(len(s) for s in shapes)
+    for d in range(-1, -n - 1, -1):
+        sizes = {s[d] for s in shapes if len(s) >= -d} - {1}
+        if len(sizes) > 1:
+            break
+    raise RuntimeError(
+        f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast together: "
+        f"sizes {sorted(sizes)} clash at dimension {n + d} (non-singleton sizes must match)")
+
+
 def _tensor_result_type(a, b):
     ca, cb = _CATEGORY[a.dtype.kind], _CATEGORY[b.dtype.kind]
     if (a.ndim == 0) != (b.ndim == 0):

@@ -9,7 +9,7 @@ from .. import dtypes as _dt
 from ..autograd.engine import sum_to_shape
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import as_operand, promote_pair
+from ._util import as_operand, check_broadcast, promote_pair
 
 
 class Add(Function):
@@ -132,6 +132,7 @@ class Linear(Function):
 
 def _binary(cls, a, b):
     a, b = promote_pair(as_operand(a), as_operand(b))
+    check_broadcast(cls.__name__.lower(), a, b)
     return cls.apply(a, b)
 
 
@@ -151,6 +152,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_div(a, b)
     a, b = promote_pair(as_operand(a), as_operand(b))
+    check_broadcast("div", a, b)
     # integer / integer gives the default float dtype, as in PyTorch
     if all(not isinstance(x, Tensor) or x.dtype.kind in "iub" for x in (a, b)) and \
             all(not isinstance(x, float) for x in (a, b)):
@@ -181,6 +183,7 @@ def neg(a):
 
 def pow(a, b):
     a, b = promote_pair(as_operand(a), as_operand(b))
+    check_broadcast("pow", a, b)
     if isinstance(a, Tensor) and a.dtype.kind in "iu" and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return Pow.apply(a, b)

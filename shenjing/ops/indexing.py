@@ -6,7 +6,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, _unwrap_index
-from ._util import as_operand, norm_dim, promote_pair
+from ._util import as_operand, check_broadcast, norm_dim, promote_pair
 
 
 def _is_basic(key):
@@ -123,19 +123,26 @@ def where(cond, a=None, b=None):
     if a is None and b is None:
         return tuple(Tensor._make(i.astype(np.int64), None) for i in np.nonzero(cond._data))
     cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where: expected a bool condition, got {cond.dtype} "
+                           "(compare explicitly, e.g. cond != 0)")
     a, b = promote_pair(as_operand(a), as_operand(b))
+    check_broadcast("where", cond, a, b)
     # a Python scalar takes the other operand's dtype, as in PyTorch
     if isinstance(a, Tensor) and not isinstance(b, Tensor):
         b = np.asarray(b, a.dtype)
     elif isinstance(b, Tensor) and not isinstance(a, Tensor):
         a = np.asarray(a, b.dtype)
-    return Where.apply(cond.astype(bool), a, b)
+    return Where.apply(cond, a, b)
 
 
 def masked_fill(a, mask, value):
     mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if mask.dtype != np.bool_:
         raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+    if check_broadcast("masked_fill", mask, a) != tuple(a.shape):
+        raise RuntimeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to "
+                           f"the input's shape {tuple(a.shape)}")
     value = value.item() if isinstance(value, Tensor) else value
     return Where.apply(mask, np.asarray(value, a.dtype), a)
 
@@ -173,6 +180,7 @@ def index_put_rebase(t, key, value):
 
 
 def _compare(fn, a, b):
+    check_broadcast(fn.__name__, a, b)
     a = a._data if isinstance(a, Tensor) else a
     b = b._data if isinstance(b, Tensor) else b
     return Tensor._make(np.asarray(fn(a, b)), None)

@@ -12,7 +12,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from . import arithmetic as _ar
 from . import unary as _un
-from ._util import norm_axes, norm_dim
+from ._util import check_broadcast, norm_axes, norm_dim
 
 values_indices = namedtuple("return_types", ["values", "indices"])
 
@@ -116,7 +116,11 @@ class Prod(Function):
 
 
 def _axes_for(a, dim):
-    return norm_axes(dim, a.ndim)
+    axes = norm_axes(dim, a.ndim)
+    if len(set(axes)) != len(axes):
+        dup = next(d for d in axes if axes.count(d) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims {dim}")
+    return axes if a.ndim else ()  # a 0-d tensor's dim 0 / -1 is the tensor itself
 
 
 def sum(a, dim=None, keepdim=False, dtype=None):
@@ -229,10 +233,12 @@ class Maximum(Function):
 
 
 def maximum(a, b):
+    check_broadcast("maximum", a, b)
     return Maximum.apply(a, b)
 
 
 def minimum(a, b):
+    check_broadcast("minimum", a, b)
     return _ar.neg(Maximum.apply(_ar.neg(a), _ar.neg(b)))
 
 

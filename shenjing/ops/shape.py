@@ -254,6 +254,8 @@ def split(a, split_size, dim=0):
 
 
 def chunk(a, chunks, dim=0):
+    if int(chunks) < 1:
+        raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks}")
     d = norm_dim(dim, a.ndim)
     n = a.shape[d]
     size = -(-n // chunks) if n else 1

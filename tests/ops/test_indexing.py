@@ -162,3 +162,21 @@ def test_sort_and_topk_match_torch():
 def test_nonzero_style_where():
     rows, cols = sj.where(sj.tensor([[0, 1], [1, 1]]) > 0)
     assert rows.tolist() == [0, 1, 1] and cols.tolist() == [1, 0, 1]
+
+
+@pytest.mark.parametrize("cond", [[1.0, 0.0, 1.0], [1, 0, 1]])
+def test_where_rejects_non_bool_condition(cond):
+    # bug: a float/int condition was silently cast to bool (PyTorch refuses it)
+    with pytest.raises(RuntimeError, match="where: expected a bool condition"):
+        sj.where(sj.tensor(cond), sj.ones(3), sj.zeros(3))
+
+
+def test_where_shape_mismatch_is_named():
+    with pytest.raises(RuntimeError, match=r"where: shapes \(2,\), \(3,\), \(3,\)"):
+        sj.where(sj.tensor([True, False]), sj.ones(3), sj.zeros(3))
+
+
+def test_masked_fill_mask_larger_than_input_is_an_error():
+    # bug: the output silently took the mask's larger broadcast shape
+    with pytest.raises(RuntimeError, match=r"masked_fill: mask of shape \(4, 2, 3\)"):
+        sj.ones(2, 3).masked_fill(sj.ones(4, 2, 3).bool(), 0.0)

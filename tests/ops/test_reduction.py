@@ -116,3 +116,16 @@ def test_var_std_correction_matches_torch():
     for kw in ({"correction": 0}, {"correction": 2}, {"unbiased": True}):
         np.testing.assert_allclose(sj.tensor(arr).var(1, **kw).numpy(),
                                    torch.tensor(arr).var(1, **kw).numpy(), rtol=1e-5)
+
+
+def test_reduce_over_dim_of_0d_tensor():
+    # bug: sum(dim=0) on a 0-d tensor raised NumPy's AxisError (PyTorch allows dim 0 / -1)
+    s = sj.tensor(3.0, requires_grad=True)
+    assert s.sum(dim=0).item() == 3.0 and s.mean(dim=-1).item() == 3.0
+    s.sum(0).backward()
+    assert s.grad.item() == 1.0
+
+
+def test_reduce_duplicate_dims_is_an_error():
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+        sj.ones(2, 3).sum(dim=(0, 0))

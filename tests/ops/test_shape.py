@@ -134,3 +134,9 @@ def test_bad_dims_are_clear_errors():
         x.expand(-1, 2, 3)
     with pytest.raises(RuntimeError, match=r"split_sizes.*\[1, 1\]"):
         x.split([1, 1], 1)
+
+
+def test_chunk_zero_is_an_error():
+    # bug: chunk(0) raised a bare ZeroDivisionError
+    with pytest.raises(RuntimeError, match="chunk: chunks must be a positive int, got 0"):
+        sj.ones(4).chunk(0)
