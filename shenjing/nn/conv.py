@@ -10,7 +10,7 @@ from .. import dtypes as _dt
 from ..creation import empty
 from . import functional as F
 from . import init
-from .functional.conv import _ntuple
+from .functional.conv import _ntuple, _positive
 from .module import Module
 from .parameter import Parameter
 
@@ -37,9 +37,10 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: padding_mode must be one of {_PAD_MODES}, "
                              f"got {padding_mode!r}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _ntuple(kernel_size, nd, "kernel_size", name)
-        self.stride = _ntuple(stride, nd, "stride", name)
-        self.dilation = _ntuple(dilation, nd, "dilation", name)
+        self.kernel_size = _positive(_ntuple(kernel_size, nd, "kernel_size", name),
+                                     "kernel_size", name)
+        self.stride = _positive(_ntuple(stride, nd, "stride", name), "stride", name)
+        self.dilation = _positive(_ntuple(dilation, nd, "dilation", name), "dilation", name)
         if isinstance(padding, str):
             if padding not in ("same", "valid") or self._transposed:
                 raise ValueError(f"{name}: invalid padding string {padding!r}")
@@ -49,6 +50,8 @@ class _ConvNd(Module):
             self.padding = padding
         else:
             self.padding = _ntuple(padding, nd, "padding", name)
+            if any(p < 0 for p in self.padding):
+                raise ValueError(f"{name}: padding must be non-negative, got {self.padding}")
         self.output_padding = _ntuple(output_padding, nd, "output_padding", name)
         self.groups, self.padding_mode = int(groups), padding_mode
         self.transposed = self._transposed

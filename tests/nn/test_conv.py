@@ -117,3 +117,29 @@ def test_mnist_cnn_matches_torch():
     tnet, net = build(torch).eval(), build(shenjing).eval()
     _load_from_torch(net, tnet)
     _compare(net, tnet, (4, 1, 28, 28), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kw, what", [({"kernel_size": 0}, "kernel_size"),
+                                      ({"stride": 0}, "stride"),
+                                      ({"dilation": 0}, "dilation"),
+                                      ({"padding": -1}, "padding")])
+def test_conv_rejects_zero_kernel_stride_dilation(kw, what):
+    # bug: stride 0 gave a ZeroDivisionError at forward; kernel 0 / dilation 0 ran and
+    # returned meaningless outputs; negative padding was accepted by the constructor
+    args = {"kernel_size": 3, **kw}
+    with pytest.raises(ValueError, match=f"Conv2d: {what} must be"):
+        nn.Conv2d(3, 8, **args)
+
+
+def test_functional_conv_checks_weight_rank_bias_and_stride():
+    # bug: bare "not enough values to unpack" / NumPy reshape errors
+    F = nn.functional
+    x = shenjing.randn(1, 3, 5, 5)
+    with pytest.raises(RuntimeError, match=r"conv2d: expected a 4-D weight.*\(8, 3, 3\)"):
+        F.conv2d(x, shenjing.randn(8, 3, 3))
+    with pytest.raises(RuntimeError, match=r"conv2d: expected a bias of shape \(8,\).*\(7,\)"):
+        F.conv2d(x, shenjing.randn(8, 3, 3, 3), shenjing.randn(7))
+    with pytest.raises(ValueError, match="conv2d: stride must be positive"):
+        F.conv2d(x, shenjing.randn(8, 3, 3, 3), stride=0)
+    with pytest.raises(RuntimeError, match=r"conv_transpose2d: expected a bias of shape \(4,\)"):
+        F.conv_transpose2d(x, shenjing.randn(3, 4, 3, 3), shenjing.randn(3))

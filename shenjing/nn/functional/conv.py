@@ -18,14 +18,31 @@ def _ntuple(v, n, what, name):
     return v
 
 
+def _positive(t, what, name):
+    """Kernel sizes, strides and dilations of 0 (or less) have no meaning: refuse them."""
+    if any(e <= 0 for e in t):
+        raise ValueError(f"{name}: {what} must be positive, got {t}")
+    return t
+
+
 def _shape_str(t):
     return "(" + ", ".join(str(s) for s in t.shape) + ")"
 
 
-def _check_input(name, x, weight, groups, nd, transposed=False):
-    """Validate (N, C, *spatial) or unbatched (C, *spatial) input; returns (x, unbatched)."""
+def _check_input(name, x, weight, groups, nd, transposed=False, bias=None):
+    """Validate (N, C, *spatial) or unbatched (C, *spatial) input, the weight's rank and
+    the bias's length; returns (x, unbatched)."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor input, got {type(x).__name__}")
+    if weight.ndim != nd + 2:
+        layout = "(C_in, C_out/groups" if transposed else "(C_out, C_in/groups"
+        raise RuntimeError(f"{name}: expected a {nd + 2}-D weight {layout}, *kernel), "
+                           f"got shape {_shape_str(weight)}")
+    _positive(tuple(weight.shape[2:]), "kernel size", name)
+    cout = weight.shape[1] * groups if transposed else weight.shape[0]
+    if bias is not None and tuple(bias.shape) != (cout,):
+        raise RuntimeError(f"{name}: expected a bias of shape ({cout},) (one per output "
+                           f"channel), got {tuple(bias.shape)}")
     cin = weight.shape[0] if transposed else weight.shape[1] * groups
     dims = ", ".join("HW"[i] if nd == 2 else "L" for i in range(nd))
     if x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != cin:
@@ -71,10 +88,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
     weight (O, C/groups, kh, kw), bias (O,); padding int, tuple, 'same' or 'valid'.
     """
-    x, unbatched = _check_input(_name, input, weight, groups, 2)
+    x, unbatched = _check_input(_name, input, weight, groups, 2, bias=bias)
     kernel = tuple(weight.shape[2:])
-    stride = _ntuple(stride, 2, "stride", _name)
-    dilation = _ntuple(dilation, 2, "dilation", _name)
+    stride = _positive(_ntuple(stride, 2, "stride", _name), "stride", _name)
+    dilation = _positive(_ntuple(dilation, 2, "dilation", _name), "dilation", _name)
     pads = _conv_pads(_name, padding, kernel, dilation, stride, 2)
     _check_fits(_name, x, kernel, dilation, pads)
     flat = (pads[0][0], pads[0][1], pads[1][0], pads[1][1])
@@ -84,9 +101,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, _name="conv1d"):
     """1-D convolution of (N, C, L) or (C, L) input; runs the 2-D kernel on height 1."""
-    x, unbatched = _check_input(_name, input, weight, groups, 1)
-    stride = _ntuple(stride, 1, "stride", _name)
-    dilation = _ntuple(dilation, 1, "dilation", _name)
+    x, unbatched = _check_input(_name, input, weight, groups, 1, bias=bias)
+    stride = _positive(_ntuple(stride, 1, "stride", _name), "stride", _name)
+    dilation = _positive(_ntuple(dilation, 1, "dilation", _name), "dilation", _name)
     pads = _conv_pads(_name, padding, tuple(weight.shape[2:]), dilation, stride, 1)
     _check_fits(_name, x, tuple(weight.shape[2:]), dilation, pads)
     out = _c.Conv2d.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + stride,
@@ -97,9 +114,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1, _name="conv_transpose2d"):
     """Transposed 2-D convolution; weight (C_in, C_out/groups, kh, kw)."""
-    x, unbatched = _check_input(_name, input, weight, groups, 2, transposed=True)
-    stride = _ntuple(stride, 2, "stride", _name)
-    dilation = _ntuple(dilation, 2, "dilation", _name)
+    x, unbatched = _check_input(_name, input, weight, groups, 2, transposed=True, bias=bias)
+    stride = _positive(_ntuple(stride, 2, "stride", _name), "stride", _name)
+    dilation = _positive(_ntuple(dilation, 2, "dilation", _name), "dilation", _name)
     pad = _ntuple(padding, 2, "padding", _name)
     out_pad = _ntuple(output_padding, 2, "output_padding", _name)
     if any(op >= max(s, d) for op, s, d in zip(out_pad, stride, dilation)):
@@ -118,7 +135,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """Transposed 1-D convolution, via the 2-D one on height 1."""
-    x, unbatched = _check_input("conv_transpose1d", input, weight, groups, 1, transposed=True)
+    x, unbatched = _check_input("conv_transpose1d", input, weight, groups, 1, transposed=True,
+                                bias=bias)
     one = lambda v, w: (1,) + _ntuple(v, 1, w, "conv_transpose1d")  # noqa: E731
     out = conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, one(stride, "stride"),
                            (0,) + _ntuple(padding, 1, "padding", "conv_transpose1d"),
