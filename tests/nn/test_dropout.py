@@ -59,3 +59,11 @@ def test_alpha_dropout_keeps_moments():
 def test_dropout_repr_matches_torch():
     torch = pytest.importorskip("torch")
     assert repr(nn.Dropout2d(0.3)) == repr(torch.nn.Dropout2d(0.3))
+
+
+def test_dropout_rejects_integer_input():
+    # bug: an int tensor could not hold the 1/(1-p) scale, so the result was silently wrong
+    with pytest.raises(RuntimeError, match="dropout: expected a floating point input, got int64"):
+        nn.functional.dropout(shenjing.tensor([10, 10, 10, 10]), 0.3)
+    with pytest.raises(RuntimeError, match="dropout2d: expected a floating point"):
+        nn.Dropout2d()(shenjing.zeros(1, 2, 3, 3, dtype=shenjing.int64))

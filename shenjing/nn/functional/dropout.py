@@ -8,9 +8,12 @@ from .conv import _shape_str
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
 
 
-def _check_p(name, p):
+def _check_p(name, p, input):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+    # an integer tensor cannot hold the 1/(1-p) scaling: the result would be silently wrong
+    if isinstance(input, Tensor) and input.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
 
 
 def _keep_mask(x, p, shape):
@@ -23,7 +26,7 @@ def _keep_mask(x, p, shape):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the kept ones by 1/(1-p)."""
-    _check_p("dropout", p)
+    _check_p("dropout", p, input)
     if not training or p == 0.0:
         return input
     return input * Tensor._make(_keep_mask(input._data, p, input.shape), None)
@@ -31,7 +34,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def _channel_dropout(name, input, p, training, nd):
     """Drop whole channels of (N, C, *spatial) or unbatched (C, *spatial)."""
-    _check_p(name, p)
+    _check_p(name, p, input)
     if input.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"{name}: expected input of {nd + 1}-D (C, ...) or {nd + 2}-D "
                            f"(N, C, ...) shape, got {_shape_str(input)}")
@@ -57,7 +60,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Dropout for SELU networks: dropped units take SELU's negative saturation value and
     an affine map a*x + b restores zero mean and unit variance."""
-    _check_p("alpha_dropout", p)
+    _check_p("alpha_dropout", p, input)
     if not training or p == 0.0:
         return input
     if p == 1.0:
