@@ -112,3 +112,15 @@ def test_norm_errors():
         nn.GroupNorm(4, 6)
     with pytest.raises(RuntimeError, match=r"GroupNorm\(2, 6\)"):
         nn.GroupNorm(2, 6)(shenjing.zeros(2, 4, 3))
+
+
+@pytest.mark.parametrize("layer, shape", [(lambda: nn.BatchNorm1d(4), (3, 4)),
+                                          (lambda: nn.BatchNorm2d(4), (3, 4, 2, 2)),
+                                          (lambda: nn.LayerNorm(4), (3, 4)),
+                                          (lambda: nn.GroupNorm(2, 4), (3, 4))])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float64"])
+def test_norm_layers_reject_input_of_another_dtype(layer, shape, dtype):
+    # bug: integer (or float64) input silently produced float64 output
+    x = shenjing.tensor(np.zeros(shape, dtype))
+    with pytest.raises(RuntimeError, match=f"expected input of dtype float32.*got {dtype}"):
+        layer()(x)

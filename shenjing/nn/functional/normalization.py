@@ -11,6 +11,14 @@ def _check_param(name, what, t, n):
         raise RuntimeError(f"{name}: expected {what} of shape ({n},), got {_shape_str(t)}")
 
 
+def _check_dtype(name, input, *params):
+    """A float input of the parameters' dtype (integer images would silently turn float64)."""
+    want = next((t.dtype for t in params if t is not None), None)
+    if input.dtype.kind != "f" or (want is not None and input.dtype != want):
+        raise RuntimeError(f"{name}: expected input of dtype {want or 'float'} (the "
+                           f"parameters' dtype), got {input.dtype}; convert it with .to()")
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalize each channel of (N, C, *) by batch statistics (training) or by the
@@ -23,6 +31,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         _check_param(name, what, t, c)
+    _check_dtype(name, input, weight, running_mean)
     if training and input.numel() // c <= 1:
         raise ValueError(f"{name}: expected more than 1 value per channel when training, "
                          f"got input of shape {_shape_str(input)}")
@@ -42,6 +51,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
         raise RuntimeError(f"layer_norm: expected input with trailing shape {shape}, "
                            f"got {_shape_str(input)}")
+    _check_dtype("layer_norm", input, weight)
     out = _n.Normalize.apply(input, tuple(range(input.ndim - k, input.ndim)), float(eps))
     if weight is not None:
         out = out * weight
@@ -56,6 +66,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = input.shape[:2]
     _check_param("group_norm", "weight", weight, c)
     _check_param("group_norm", "bias", bias, c)
+    _check_dtype("group_norm", input, weight)
     x = input.reshape(n, num_groups, -1)
     out = _n.Normalize.apply(x, (2,), float(eps)).reshape(tuple(input.shape))
     cs = (c,) + (1,) * (input.ndim - 2)
