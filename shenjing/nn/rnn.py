@@ -102,6 +102,9 @@ class RNNBase(Module):
             raise ValueError(
                 f"{self._name()}: expected input of shape {lead}{I}) "
                 f"(batch_first={self.batch_first}) or (seq, {I}), got {_shape(x.shape)}")
+        if x.shape[1 if self.batch_first and x.ndim == 3 else 0] == 0:
+            raise ValueError(f"{self._name()}: expected a sequence length larger than 0, "
+                             f"got input of shape {_shape(x.shape)}")
         wdt = self.weight_ih_l0.dtype
         if x.dtype != wdt:
             raise TypeError(f"{self._name()}: input dtype {x.dtype} does not match the "

@@ -73,11 +73,11 @@ class _Layer(Function):
         fh = dGh.reshape(T * B, G)
         dx = dWih = dWhh = dbih = dbhh = None
         if need[0]:
-            dx = self._unflip((fx @ self.W_ih).reshape(T, B, -1))
+            dx = self._unflip((fx @ self.W_ih).reshape(T, B, self.W_ih.shape[1]))
         if need[3]:
-            dWih = fx.T @ self.X.reshape(T * B, -1)
+            dWih = fx.T @ self.X.reshape(T * B, self.X.shape[-1])
         if need[4]:
-            dWhh = fh.T @ Hp.reshape(T * B, -1)
+            dWhh = fh.T @ Hp.reshape(T * B, Hp.shape[-1])
         if need[5]:
             dbih = fx.sum(0)
         if need[6]:
@@ -89,7 +89,7 @@ class _Layer(Function):
         xp = x.reshape(T * B, I) @ W_ih.T
         if b is not None:
             xp += b
-        return xp.reshape(T, B, -1)
+        return xp.reshape(T, B, W_ih.shape[0])  # explicit sizes: B may be 0
 
 
 class LSTMLayer(_Layer):
@@ -187,7 +187,7 @@ class LSTMLayer(_Layer):
         dx, dWih, dWhh, dbih, _ = self._grads_from_dG(dG, dG, self.S[:T],
                                                       need[:6] + (False,))
         dbhh = None if not need[6] else (dbih.copy() if dbih is not None
-                                         else dG.reshape(T * B, -1).sum(0))
+                                         else dG.reshape(T * B, 4 * H).sum(0))
         return (dx, dh if need[1] else None, dc if need[2] else None,
                 dWih, dWhh, dbih, dbhh)
 

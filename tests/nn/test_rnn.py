@@ -219,3 +219,16 @@ def test_double_module_runs_in_float64():
     m = nn.GRU(3, 4).double()
     out, h = m(sj.randn(2, 1, 3, dtype=sj.float64))
     assert out.dtype == sj.float64 and h.dtype == sj.float64
+
+
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
+def test_empty_batch_runs_and_empty_sequence_is_an_error(cls):
+    # bug: both raised NumPy's "cannot reshape array of size 0" from inside the kernel
+    m = cls(10, 20, batch_first=True, bidirectional=True)
+    x = sj.randn(0, 5, 10, requires_grad=True)
+    out = m(x)[0]
+    assert out.shape == (0, 5, 40)
+    out.sum().backward()
+    assert x.grad.shape == (0, 5, 10)
+    with pytest.raises(ValueError, match=r"sequence length larger than 0.*\(2, 0, 10\)"):
+        m(sj.randn(2, 0, 10))
