@@ -41,6 +41,8 @@ class Adam(Optimizer):
         name = self._name
         _check(name, g["lr"] >= 0.0, "learning rate", g["lr"])
         _check(name, g["eps"] >= 0.0, "epsilon value", g["eps"])
+        if len(g["betas"]) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {g['betas']}")
         b1, b2 = g["betas"]
         _check(name, 0.0 <= b1 < 1.0, "beta parameter at index 0", b1)
         _check(name, 0.0 <= b2 < 1.0, "beta parameter at index 1", b2)

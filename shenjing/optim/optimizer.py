@@ -192,7 +192,8 @@ class Optimizer:
             params = [params]
         param_groups = list(params)
         if len(param_groups) == 0:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"{type(self).__name__} got an empty parameter list (note that "
+                             "model.parameters() is a generator: it can be consumed only once)")
         if not isinstance(param_groups[0], dict):
             param_groups = [{"params": param_groups}]
         for g in param_groups:
@@ -224,6 +225,9 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         param_group = dict(param_group)
+        if "params" not in param_group:
+            raise ValueError("param_group must have a 'params' entry (a list of Tensors), got "
+                             f"keys {sorted(map(str, param_group))}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -510,6 +514,11 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Restore a state from ``state_dict()`` (values are copied)."""
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else \
+                type(state_dict).__name__
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected an optimizer "
+                             f"state_dict with 'state' and 'param_groups', got {got}")
         state_dict = deepcopy(state_dict)
         groups, saved = self.param_groups, state_dict["param_groups"]
         if len(groups) != len(saved):
@@ -532,6 +541,14 @@ class Optimizer:
                 new_state[k] = v
                 continue
             new_state[p] = {name: self._cast_state(p, name, val) for name, val in v.items()}
+            for name, val in new_state[p].items():
+                # state of another model (or another order of parameters) must not load
+                if name != "step" and isinstance(val, Tensor) and val.ndim and \
+                        val.shape != p.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.load_state_dict: state {name!r} of parameter "
+                        f"{k} has shape {tuple(val.shape)}, but the parameter has shape "
+                        f"{tuple(p.shape)} (a state_dict of a different model?)")
         self.state = new_state
         for g, s in zip(groups, saved):
             for k, v in s.items():

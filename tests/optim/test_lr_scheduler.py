@@ -157,3 +157,12 @@ def test_lambda_state_dict_and_errors():
     fresh, _ = _pair()
     with pytest.raises(KeyError, match="initial_lr"):
         sched.StepLR(fresh, step_size=3, last_epoch=4)
+
+
+def test_step_size_and_t_max_must_be_positive():
+    # bug: StepLR(step_size=0) and CosineAnnealingLR(T_max=0) raised ZeroDivisionError later
+    opt = sj.optim.SGD([Parameter(sj.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match="StepLR: step_size must be a positive int, got 0"):
+        sched.StepLR(opt, step_size=0)
+    with pytest.raises(ValueError, match="CosineAnnealingLR: T_max must be positive, got 0"):
+        sched.CosineAnnealingLR(opt, T_max=0)

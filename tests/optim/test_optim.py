@@ -342,3 +342,48 @@ def test_repr_and_named_params():
     opt = sj.optim.AdamW([("a", p[0]), ("b", p[1])], lr=0.1)
     assert opt.param_groups[0]["param_names"] == ["a", "b"]
     assert "AdamW (" in repr(opt) and "weight_decay: 0.01" in repr(opt)
+
+
+def _adam_after_one_step(model):
+    opt = sj.optim.Adam(model.parameters())
+    model(sj.randn(4, model.in_features)).sum().backward()
+    opt.step()
+    return opt
+
+
+def test_load_state_dict_of_another_model_is_a_clear_error():
+    # bug: NumPy's "could not broadcast input array" surfaced at the next step
+    saved = _adam_after_one_step(sj.nn.Linear(3, 2)).state_dict()
+    other = sj.nn.Linear(5, 4)
+    opt = sj.optim.Adam(other.parameters())
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 0 has shape \(2, 3\), "
+                                         r"but the parameter has shape \(4, 5\)"):
+        opt.load_state_dict(saved)
+    assert len(opt.state) == 0  # nothing half-loaded
+
+
+@pytest.mark.parametrize("bad", [None, {"foo": 1}, [1, 2]])
+def test_load_state_dict_of_garbage_is_a_clear_error(bad):
+    # bug: KeyError 'param_groups' / TypeError 'NoneType' object is not subscriptable
+    opt = sj.optim.Adam(sj.nn.Linear(3, 2).parameters())
+    with pytest.raises(ValueError, match="Adam.load_state_dict: expected an optimizer state_dict"):
+        opt.load_state_dict(bad)
+
+
+def test_param_group_without_params_and_reused_generator():
+    # bug: a bare KeyError 'params'; an exhausted generator gave no hint
+    w = sj.nn.Parameter(sj.zeros(2))
+    with pytest.raises(ValueError, match="param_group must have a 'params' entry"):
+        sj.optim.SGD([{"lr": 0.1}], lr=0.1)
+    with pytest.raises(ValueError, match="param_group must have a 'params' entry"):
+        sj.optim.SGD({"w": w}, lr=0.1)
+    gen = sj.nn.Linear(3, 2).parameters()
+    sj.optim.SGD(gen, lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list.*generator"):
+        sj.optim.SGD(gen, lr=0.1)
+
+
+def test_adam_betas_must_be_a_pair():
+    # bug: "not enough values to unpack"
+    with pytest.raises(ValueError, match=r"Adam: betas must be a pair"):
+        sj.optim.Adam([sj.nn.Parameter(sj.zeros(2))], betas=(0.9,))
