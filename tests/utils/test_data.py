@@ -300,3 +300,10 @@ def test_num_workers_runs_in_process():
     assert len([x for x in w if "num_workers" in str(x.message)]) == 1
     assert epoch_order(loader) == [0, 1, 2, 3]
     assert sd.get_worker_info() is None
+
+
+def test_collate_dicts_with_different_keys_is_a_clear_error():
+    # bug: a bare KeyError 'x' from inside default_collate
+    batch = [{"x": shenjing.zeros(3)}, {"y": shenjing.zeros(3)}]
+    with pytest.raises(RuntimeError, match=r"keys \['x'\] of sample 0; sample 1 has \['y'\]"):
+        sd.default_collate(batch)

@@ -53,6 +53,12 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
+        for i, d in enumerate(batch):
+            if not isinstance(d, collections.abc.Mapping) or set(d) != set(elem):
+                got = sorted(map(str, d)) if isinstance(d, collections.abc.Mapping) else \
+                    type(d).__name__
+                raise RuntimeError(f"default_collate: every sample must be a dict with the keys "
+                                   f"{sorted(map(str, elem))} of sample 0; sample {i} has {got}")
         out = {key: default_collate([d[key] for d in batch]) for key in elem}
         if isinstance(elem, collections.abc.MutableMapping):
             clone = copy.copy(elem)
