@@ -170,6 +170,12 @@ def save(obj, f):
 
 def _atomic_write(path, data):
     folder = os.path.dirname(os.path.abspath(path))
+    # checked first: otherwise the error would name the temporary file, not ``path``
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"shenjing.save: {path} is a directory; give a file name")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"shenjing.save: can't write {path}: the folder {folder} "
+                                "does not exist")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     try:
@@ -210,6 +216,8 @@ def load(f, map_location=None, weights_only=True, **kwargs):
         where = os.fspath(f)
         if not os.path.exists(where):
             raise FileNotFoundError(f"shenjing.load: {where} does not exist")
+        if os.path.isdir(where):
+            raise IsADirectoryError(f"shenjing.load: {where} is a directory, not a file")
         with open(where, "rb") as fh:
             data = fh.read()
     kind = sniff(data)

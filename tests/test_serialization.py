@@ -276,3 +276,20 @@ def test_torch_cnn_and_lstm_checkpoints_give_same_logits(tmp_path, kind):
     x = np.random.default_rng(2).standard_normal((3, 1, 28, 28)).astype(np.float32)
     np.testing.assert_allclose(model(shenjing.tensor(x)).detach().numpy(),
                                ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@needs_safetensors
+def test_save_into_a_folder_or_a_missing_folder_names_the_path(tmp_path):
+    # bug: the error named the hidden temporary file (.x.st.abc123.tmp), not the target
+    with pytest.raises(FileNotFoundError, match=r"can't write .*no/x\.st: the folder"):
+        shenjing.save({"epoch": 1}, tmp_path / "no" / "x.st")
+    with pytest.raises(IsADirectoryError, match="is a directory; give a file name"):
+        shenjing.save({"epoch": 1}, tmp_path)
+    assert os.listdir(tmp_path) == [] and not any(
+        n.endswith(".tmp") for n in os.listdir(tmp_path.parent))
+
+
+def test_load_of_a_directory_is_a_clear_error(tmp_path):
+    # bug: a bare "[Errno 21] Is a directory"
+    with pytest.raises(IsADirectoryError, match="shenjing.load: .* is a directory, not a file"):
+        shenjing.load(tmp_path)
