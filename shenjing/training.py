@@ -178,6 +178,27 @@ def load_checkpoint(path):
     return ckpt
 
 
+def check_save_path(path):
+    """Fail before training, not after the first epoch, when ``--save`` can't be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"--save {path} is a directory; give a file name")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"--save {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"--save {path}: the folder {folder} is not writable")
+
+
+def check_resume_config(ckpt, cfg, path):
+    """The checkpoint's model and optimizer must be the ones asked for: loading another
+    optimizer's state (and its hyperparameters) would silently mix the two."""
+    saved = ckpt.get("config") or {}
+    for key in ("model", "optimizer"):
+        if key in saved and saved[key] != cfg[key]:
+            raise ValueError(f"checkpoint {path} was trained with --{key} {saved[key]}, "
+                             f"not --{key} {cfg[key]}; resume with --{key} {saved[key]}")
+
+
 def restore(model, optimizer, ckpt, path, scheduler=None):
     """Load a checkpoint into the model (and optimizer), naming the file on mismatch."""
     try:
@@ -219,11 +240,17 @@ def fit(config, log=print, progress=True, callbacks=()):
     scheduler = make_scheduler(cfg.get("scheduler"), optimizer, cfg["epochs"])
     criterion = nn.CrossEntropyLoss()
     history, start = [], 0
+    if cfg.get("save"):
+        check_save_path(cfg["save"])
     if cfg.get("resume"):
         ckpt = load_checkpoint(cfg["resume"])
+        check_resume_config(ckpt, cfg, cfg["resume"])
         restore(model, optimizer, ckpt, cfg["resume"], scheduler)
         history, start = list(ckpt.get("history", [])), int(ckpt["epoch"])
         log(f"resumed from {cfg['resume']} after epoch {start}")
+        if start >= cfg["epochs"]:
+            log(f"nothing to train: the checkpoint has {start} epoch(s) and --epochs is "
+                f"{cfg['epochs']}; pass a larger --epochs to continue")
     train_loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True)
     test_loader = DataLoader(test_set, batch_size=1000)
     log(f"training {cfg['model']} on {info['dataset']} ({len(train_set)} train / "

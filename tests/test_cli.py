@@ -118,3 +118,28 @@ def test_mnist_one_epoch_subset_runs(capsys):
     assert rc == 0, err
     acc = float(epoch_lines(out)[0].split("test acc")[1].split("%")[0])
     assert acc > 90.0
+
+
+def test_unwritable_save_path_fails_before_training(tmp_path, capsys):
+    # bug: the error came only after the first epoch (minutes on MNIST)
+    base = ["train", "--dataset", "digits", "--no-progress", "--epochs", "1"]
+    for bad, why in ((tmp_path / "no" / "m.ckpt", "does not exist"),
+                     (tmp_path, "is a directory")):
+        rc, out, err = run_cli(base + ["--save", str(bad)], capsys)
+        assert rc == 1 and why in err and not epoch_lines(out)
+    assert os.listdir(tmp_path) == []
+
+
+def test_resume_with_another_model_or_optimizer_is_refused(tmp_path, capsys):
+    # bug: an Adam checkpoint resumed with --optimizer sgd silently loaded Adam's state and
+    # hyperparameters into SGD
+    pytest.importorskip("safetensors")
+    ckpt = tmp_path / "m.ckpt"
+    base = ["train", "--dataset", "digits", "--no-progress", "--hidden", "32"]
+    assert run_cli(base + ["--epochs", "1", "--save", str(ckpt)], capsys)[0] == 0
+    for flag, value in (("--optimizer", "sgd"), ("--model", "cnn")):
+        rc, out, err = run_cli(base + ["--epochs", "2", flag, value, "--resume", str(ckpt)],
+                               capsys)
+        assert rc == 1 and f"was trained with {flag}" in err and not epoch_lines(out)
+    rc, out, _ = run_cli(base + ["--epochs", "1", "--resume", str(ckpt)], capsys)
+    assert rc == 0 and "nothing to train" in out
