@@ -168,13 +168,13 @@ def save(obj, f):
     _atomic_write(os.fspath(f), data)
 
 
-def _atomic_write(path, data):
+def _atomic_write(path, data, who="shenjing.save"):
     folder = os.path.dirname(os.path.abspath(path))
     # checked first: otherwise the error would name the temporary file, not ``path``
     if os.path.isdir(path):
-        raise IsADirectoryError(f"shenjing.save: {path} is a directory; give a file name")
+        raise IsADirectoryError(f"{who}: {path} is a directory; give a file name")
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"shenjing.save: can't write {path}: the folder {folder} "
+        raise FileNotFoundError(f"{who}: can't write {path}: the folder {folder} "
                                 "does not exist")
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)

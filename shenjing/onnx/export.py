@@ -220,6 +220,6 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     if hasattr(f, "write"):
         f.write(data)
     else:
-        with open(os.fspath(f), "wb") as fh:
-            fh.write(data)
+        from ..serialization import _atomic_write
+        _atomic_write(os.fspath(f), data, "shenjing.onnx.export")  # temp file, then rename: never half-written
     return proto

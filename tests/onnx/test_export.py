@@ -189,3 +189,19 @@ def test_view_serves_the_file_on_localhost(tmp_path):
         sjonnx.stop(url)
     with pytest.raises(FileNotFoundError, match="nothere.onnx"):
         sjonnx.view(tmp_path / "nothere.onnx", browse=False)
+
+
+def test_failed_export_leaves_no_partial_file(tmp_path, monkeypatch):
+    # bug: the .onnx file was written in place, so an interrupted export left half a file
+    import os
+    model = nn.Sequential(nn.Linear(3, 2))
+    path = tmp_path / "m.onnx"
+    sjonnx.export(model, shenjing.randn(1, 3), path)
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        sjonnx.export(nn.Sequential(nn.Linear(30, 20)), shenjing.randn(1, 30), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.onnx"]
+    with pytest.raises(FileNotFoundError, match="shenjing.onnx.export: can't write"):
+        sjonnx.export(model, shenjing.randn(1, 3), tmp_path / "no" / "m.onnx")
