@@ -54,6 +54,14 @@ class device:
 _CPU = device("cpu")
 
 
+def _rectangular(make):
+    try:
+        return make()
+    except ValueError:  # NumPy's "inhomogeneous shape" for ragged nested lists
+        raise ValueError("tensor: expected a rectangular nested sequence, but the rows "
+                         "have different lengths (ragged data)") from None
+
+
 def _as_array(data, dtype=None):
     """Convert Python data or arrays to a NumPy array with PyTorch's dtype rules."""
     if isinstance(data, Tensor):
@@ -61,9 +69,9 @@ def _as_array(data, dtype=None):
     elif isinstance(data, np.ndarray):
         arr = data
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-        arr = np.array([_as_array(x) for x in data])
+        arr = _rectangular(lambda: np.array([_as_array(x) for x in data]))
     else:
-        arr = np.asarray(data)
+        arr = _rectangular(lambda: np.asarray(data))
         if arr.dtype == np.float64 and not _has_numpy_float64(data):
             arr = arr.astype(_dt.get_default_dtype())
         elif arr.dtype.kind in "iu" and not isinstance(data, np.generic) and arr.dtype != np.int64 \

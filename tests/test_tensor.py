@@ -137,3 +137,11 @@ def test_size_of_dim_on_0d_tensor_is_a_clear_error():
     # bug: size(0) on a 0-d tensor raised "tuple index out of range"
     with pytest.raises(IndexError, match="no dimensions"):
         sj.tensor(1.0).size(0)
+
+
+def test_ragged_nested_list_is_a_clear_error():
+    # bug: NumPy's "setting an array element with a sequence ... inhomogeneous" leaked out
+    with pytest.raises(ValueError, match="tensor: expected a rectangular nested sequence"):
+        sj.tensor([[1, 2], [3]])
+    with pytest.raises(ValueError, match="ragged"):
+        sj.tensor([sj.tensor([1.0, 2.0]), sj.tensor([1.0])])
