@@ -25,17 +25,20 @@ def _positive(kind):
 
 def _add_train(sub):
     p = sub.add_parser("train", help="train a model (default: the MNIST MLP of the article)")
-    p.add_argument("--model", default="mlp", choices=["mlp", "cnn", "lenet5", "lstm", "gru"])
+    p.add_argument("--model", default="mlp", choices=["mlp", "cnn", "lenet5", "lstm", "gru"],
+                   help="which network")
     p.add_argument("--dataset", default="auto",
                    choices=["auto", "mnist", "fashion-mnist", "digits"],
                    help="auto: MNIST if on disk or downloadable, else scikit-learn's digits")
-    p.add_argument("--epochs", type=_positive(int), default=10)
-    p.add_argument("--batch-size", type=_positive(int), default=64)
-    p.add_argument("--lr", type=_positive(float), default=1e-3)
-    p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
-    p.add_argument("--scheduler", default="none", choices=["none", "cosine", "step"])
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=_positive(int), default=10, help="passes over the training set")
+    p.add_argument("--batch-size", type=_positive(int), default=64, help="images per step")
+    p.add_argument("--lr", type=_positive(float), default=1e-3, help="learning rate")
+    p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"],
+                   help="sgd uses momentum 0.9")
+    p.add_argument("--scheduler", default="none", choices=["none", "cosine", "step"],
+                   help="learning-rate schedule over the epochs (step: x0.7 each epoch)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty")
+    p.add_argument("--seed", type=int, default=0, help="makes runs repeat exactly")
     p.add_argument("--data-dir", default=None,
                    help="folder with the MNIST IDX files (default: $SHENJING_DATA_DIR or ./data)")
     p.add_argument("--no-download", dest="download", action="store_false")
@@ -79,10 +82,19 @@ def _add_predict(sub):
     return p
 
 
+class _DefaultsParser(argparse.ArgumentParser):
+    """Sub-command parsers whose --help shows each option's default."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="shenjing", description="shenjing (神经): train and inspect neural networks")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True,
+                                parser_class=_DefaultsParser)
     _add_train(sub)
     _add_evaluate(sub)
     _add_export(sub)
@@ -174,7 +186,7 @@ def cmd_export(args):
     ops = sorted({n.op_type for n in proto.graph.node} - {"Identity"})
     print(f"wrote {out}: {cfg['model']} as ONNX opset {args.opset} "
           f"({len(proto.graph.node)} nodes: {', '.join(ops)})")
-    print(f"view it with: python -c \"import shenjing.onnx; shenjing.onnx.view('{out}')\"")
+    print(f"view it with: netron {out}   (pip install netron; or open it at netron.app)")
 
 
 def cmd_predict(args):
@@ -222,6 +234,10 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # output piped into e.g. `head`, which closed early: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("shenjing: interrupted", file=sys.stderr)
         return 130

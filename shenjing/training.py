@@ -47,7 +47,7 @@ def load_data(name="auto", data_dir=None, download=True, log=print):
                                  "in_shape": (1, 28, 28), "classes": list(train.classes),
                                  "mean": mean, "std": std}
         except (RuntimeError, OSError) as e:
-            reason = " ".join(str(e).split())
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(":")
             if name != "auto":
                 raise DataUnavailable(
                     f"{cls.__name__} is not in {os.path.abspath(data_dir)} and could not be "
