@@ -78,8 +78,8 @@ def child_torch(model_name, data_dir, max_batches):
         """What torchvision's MNIST + ToTensor + Normalize compute, sample by sample."""
 
         def __init__(self):
-            self.images = torch.from_numpy(read_idx(_find(data_dir, "train-images-idx3-ubyte")))
-            self.labels = torch.from_numpy(read_idx(_find(data_dir, "train-labels-idx1-ubyte")))
+            self.images = torch.from_numpy(read_idx(_find(data_dir, "train-images-idx3-ubyte"))[0])
+            self.labels = torch.from_numpy(read_idx(_find(data_dir, "train-labels-idx1-ubyte"))[0])
 
         def __len__(self):
             return len(self.labels)
