@@ -1,6 +1,8 @@
 """Linear layers: Identity, Linear (y = x W^T + b) and Bilinear (y = x1^T A x2 + b)."""
 import math
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .. import ops as _ops
 from ..creation import empty
@@ -32,6 +34,9 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        for what, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+                raise TypeError(f"Linear: {what} must be a non-negative int, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
         self.weight = Parameter(empty((self.out_features, self.in_features), dtype=dtype))

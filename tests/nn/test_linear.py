@@ -102,3 +102,12 @@ def test_identity_flatten_unflatten():
     with pytest.raises(ValueError, match=r"Unflatten.*\(2, 7\)"):
         nn.Unflatten(1, (2, 5))(shenjing.randn(2, 7))
     check_grad(lambda a: nn.Flatten()(a) * 2, (2, 3, 2))
+
+
+def test_non_integer_features_are_refused():
+    # regression: Linear(2.5, 3) silently truncated to Linear(2, 3)
+    import pytest
+    from shenjing import nn
+    for args in ((2.5, 3), (2, -1), (True, 3)):
+        with pytest.raises(TypeError, match="Linear"):
+            nn.Linear(*args)
