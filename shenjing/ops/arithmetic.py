@@ -165,8 +165,17 @@ def _raw(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+def _int_div_operands(a, b, name):
+    """Raw operands of an integer-capable division; integer division by zero raises."""
+    a, b = _raw(as_operand(a)), _raw(as_operand(b))
+    ints = all(np.asarray(v).dtype.kind in "iub" for v in (a, b))
+    if ints and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError(f"{name}: integer division by zero")
+    return a, b
+
+
 def floor_divide(a, b):
-    return Tensor._make(np.floor_divide(_raw(as_operand(a)), _raw(as_operand(b))), None)
+    return Tensor._make(np.floor_divide(*_int_div_operands(a, b, "floor_divide")), None)
 
 
 def _trunc_div(a, b):
@@ -174,7 +183,7 @@ def _trunc_div(a, b):
 
 
 def remainder(a, b):
-    return Tensor._make(np.remainder(_raw(as_operand(a)), _raw(as_operand(b))), None)
+    return Tensor._make(np.remainder(*_int_div_operands(a, b, "remainder")), None)
 
 
 def neg(a):

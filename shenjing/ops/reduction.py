@@ -159,7 +159,10 @@ def _max_min(a, dim, keepdim, take_min, other=None):
         if a.numel() == 0:
             raise RuntimeError("max(): expected a non-empty tensor when no dim is given")
         return AMax.apply(a, tuple(range(a.ndim)), False, take_min)
-    v, i = MaxDim.apply(a, norm_dim(dim, a.ndim), keepdim, take_min)
+    d = norm_dim(dim, a.ndim)
+    if a.ndim == 0:  # a 0-d tensor is its own max along its only "dim"
+        return values_indices(a.clone(), Tensor._make(np.zeros((), np.int64), None))
+    v, i = MaxDim.apply(a, d, keepdim, take_min)
     return values_indices(v, i)
 
 

@@ -148,3 +148,13 @@ def test_broadcast_mismatch_names_the_op(op):
     with pytest.raises(RuntimeError, match=r"shapes \(2, 3\), \(4, 5\) cannot be broadcast.*"
                                            r"sizes \[3, 5\] clash at dimension 1"):
         getattr(sj, op)(sj.ones(2, 3), sj.ones(4, 5))
+
+
+def test_integer_division_by_zero_raises():
+    # regression: int // 0 silently gave 0 (NumPy); PyTorch raises
+    import pytest
+    with pytest.raises(ZeroDivisionError, match="floor_divide"):
+        sj.tensor([4, 2]) // sj.tensor([1, 0])
+    with pytest.raises(ZeroDivisionError, match="remainder"):
+        sj.tensor([4, 2]) % 0
+    assert (sj.tensor([4.0]) // 0).isinf().all()

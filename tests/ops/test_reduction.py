@@ -129,3 +129,12 @@ def test_reduce_over_dim_of_0d_tensor():
 def test_reduce_duplicate_dims_is_an_error():
     with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
         sj.ones(2, 3).sum(dim=(0, 0))
+
+
+def test_max_along_dim_of_0d_tensor():
+    # regression: max(dim=0) on a 0-d tensor raised NumPy's AxisError
+    x = sj.tensor(3.5, requires_grad=True)
+    v, i = x.max(0)
+    assert v.item() == 3.5 and i.item() == 0
+    v.backward()
+    assert x.grad.item() == 1.0
