@@ -175,7 +175,9 @@ def _int_div_operands(a, b, name):
 
 
 def floor_divide(a, b):
-    return Tensor._make(np.floor_divide(*_int_div_operands(a, b, "floor_divide")), None)
+    a, b = _int_div_operands(a, b, "floor_divide")
+    with np.errstate(divide="ignore", invalid="ignore"):  # float x // 0 is inf, as PyTorch
+        return Tensor._make(np.floor_divide(a, b), None)
 
 
 def _trunc_div(a, b):
@@ -183,7 +185,9 @@ def _trunc_div(a, b):
 
 
 def remainder(a, b):
-    return Tensor._make(np.remainder(*_int_div_operands(a, b, "remainder")), None)
+    a, b = _int_div_operands(a, b, "remainder")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Tensor._make(np.remainder(a, b), None)
 
 
 def neg(a):
