@@ -322,19 +322,10 @@ class Tensor:
     # --------------------------------------------------------- dtype/device
     def to(self, *args, **kwargs):
         """Convert dtype (and accept device 'cpu'): to(dtype), to('cpu'), to(other)."""
-        dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if a is None:
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, device)):
-                device(a)  # validates
-            else:
-                dtype = a
-        if dtype is None or _dt.to_dtype(dtype) == self.dtype:
+        dtype = _parse_to(args, kwargs)
+        if dtype is None or dtype == self.dtype:
             return self
-        return _ops.cast(self, _dt.to_dtype(dtype))
+        return _ops.cast(self, dtype)
 
     def cpu(self):
         return self
@@ -647,6 +638,22 @@ class Tensor:
     def sort(self, dim=-1, descending=False): return _ops.sort(self, dim, descending)
     def argsort(self, dim=-1, descending=False): return _ops.sort(self, dim, descending)[1]
     def topk(self, k, dim=-1, largest=True, sorted=True): return _ops.topk(self, k, dim, largest)
+
+
+def _parse_to(args, kwargs):
+    """The dtype asked for by to(...) arguments (None if only a device); devices other
+    than the CPU are refused by ``device``."""
+    dtype = kwargs.get("dtype")
+    for a in list(args) + [kwargs.get("device")]:
+        if a is None:
+            continue
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str, device)):
+            device(a)
+        else:
+            dtype = a
+    return _dt.to_dtype(dtype)
 
 
 def _val(x):

@@ -8,7 +8,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import dtypes as _dt
-from ..tensor import Tensor, device as _device
+from ..tensor import Tensor, _parse_to, device as _device
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -273,18 +273,8 @@ class Module:
     # --------------------------------------------------------- device/dtype
     def to(self, *args, **kwargs):
         """Move to a device ('cpu' only) and/or cast floating parameters and buffers."""
-        dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if a is None:
-                continue
-            if isinstance(a, (str, _device)):
-                _device(a)
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                dtype = a
+        dtype = _parse_to(args, kwargs)
         if dtype is not None:
-            dtype = _dt.to_dtype(dtype)
             if dtype.kind != "f":
                 raise TypeError(
                     f"{type(self).__name__}.to only accepts floating point dtypes, got {dtype}")
