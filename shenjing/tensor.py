@@ -129,29 +129,25 @@ class Tensor:
             data = np.zeros((0,), _dt.to_dtype(dtype) or _dt.get_default_dtype())
         else:
             raise TypeError(f"Tensor(): expected data or a shape, got {args!r}")
+        self._init(data, None)
+        self.requires_grad = requires_grad
+
+    def _init(self, data, grad_fn, output_nr=0):
+        """Set every field of a tensor: its values and its place in the graph."""
         self._data = data
-        self.grad = None
-        self.grad_fn = None
-        self._output_nr = 0
+        self.grad = None                # accumulated gradient (a Tensor) after backward
+        self.grad_fn = grad_fn          # the Function that made this tensor, None for leaves
+        self._output_nr = output_nr     # which output of grad_fn this tensor is
         self._hooks = None
         self._retains_grad = False
-        self._grad_buf = None
-        self.requires_grad = requires_grad
+        self._grad_buf = None           # where backward writes .grad (see optim.Optimizer)
+        self._requires_grad = grad_fn is not None
 
     @classmethod
     def _make(cls, data, grad_fn, output_nr=0):
         """Fast internal constructor: wrap an array produced by an op."""
         t = object.__new__(Tensor)
-        if not isinstance(data, np.ndarray):
-            data = np.asarray(data)
-        t._data = data
-        t.grad = None
-        t.grad_fn = grad_fn
-        t._output_nr = output_nr
-        t._hooks = None
-        t._retains_grad = False
-        t._grad_buf = None
-        t._requires_grad = grad_fn is not None
+        t._init(data if isinstance(data, np.ndarray) else np.asarray(data), grad_fn, output_nr)
         return t
 
     # ----------------------------------------------------------- attributes

@@ -17,14 +17,7 @@ class Parameter(Tensor):
             arr = data._data
         else:
             arr = np.asarray(data)
-        self._data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._output_nr = 0
-        self._hooks = None
-        self._retains_grad = False
-        self._grad_buf = None
-        self._requires_grad = False
+        self._init(arr, None)
         self.requires_grad = requires_grad
 
     def __repr__(self):
