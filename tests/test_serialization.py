@@ -1,6 +1,7 @@
 """shenjing.save / shenjing.load: exact round trips, atomic writes, PyTorch files without
 torch, and a malicious pickle that must be refused before it runs."""
 import collections
+import importlib.util
 import io
 import os
 import pickle
@@ -15,11 +16,8 @@ import pytest
 import shenjing
 from shenjing import nn
 
-try:
-    import safetensors  # noqa: F401
-    needs_safetensors = pytest.mark.skipif(False, reason="")
-except ImportError:
-    needs_safetensors = pytest.mark.skip(reason="safetensors is not installed")
+needs_safetensors = pytest.mark.skipif(importlib.util.find_spec("safetensors") is None,
+                                       reason="safetensors is not installed")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -233,7 +233,7 @@ class GRULayer(_Layer):
         return self._unflip(S[1:]).copy(), self._final(S)
 
     def backward(self, dout, dhT):
-        T, B, H = self.T, self.B, self.H
+        T, H = self.T, self.H
         G, HN, S = self.G, self.HN, self.S
         dout = self._unflip(dout)
         dGx = np.zeros_like(G)

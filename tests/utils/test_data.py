@@ -39,7 +39,7 @@ BATCHES = [
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_default_collate_matches_torch(batch):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as tc
     assert plain(sd.default_collate(batch)) == plain(tc(batch))
 
@@ -64,7 +64,7 @@ def test_default_collate_errors():
 
 
 def test_default_convert_matches_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_convert as tcv
     sample = (np.arange(3), 1, {"k": np.float32(2)}, "s", [np.ones(2)])
     assert plain(sd.default_convert(sample)) == plain(tcv(sample))

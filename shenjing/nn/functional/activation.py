@@ -4,8 +4,6 @@ softmax / log_softmax / softmin, and a few composites (hardtanh, relu6, selu, mi
 ``inplace=True`` is accepted for PyTorch compatibility; the result is computed out of
 place (a new tensor), which gives the same values and gradients.
 """
-import numpy as np
-
 from ... import ops as _ops
 from ...ops import activation as _act
 from ...tensor import Tensor
