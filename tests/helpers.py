@@ -29,10 +29,6 @@ def check_grad(fn, *shapes, positive=False, seed=0, atol=1e-5, rtol=1e-3, arrays
     assert gradcheck(fn, tuple(ts), atol=atol, rtol=rtol)
 
 
-def torch_or_skip():
-    return pytest.importorskip("torch")
-
-
 def assert_close(actual, expected, rtol=1e-4, atol=1e-5, what=""):
     a = actual.detach().numpy() if hasattr(actual, "detach") else np.asarray(actual)
     e = expected.detach().numpy() if hasattr(expected, "detach") else np.asarray(expected)
@@ -43,7 +39,7 @@ def assert_close(actual, expected, rtol=1e-4, atol=1e-5, what=""):
 def check_torch(fn, *shapes, positive=False, seed=0, rtol=1e-4, atol=1e-5, arrays=None,
                 dtype=np.float32, grad=True):
     """Run fn(framework, *tensors) in shenjing and torch; compare outputs and gradients."""
-    torch = torch_or_skip()
+    torch = pytest.importorskip("torch")
     arrays = arrays if arrays is not None else rand_arrays(shapes, seed, positive=positive,
                                                            dtype=dtype)
     sj_in = [shenjing.tensor(a, requires_grad=grad) for a in arrays]
@@ -51,10 +47,12 @@ def check_torch(fn, *shapes, positive=False, seed=0, rtol=1e-4, atol=1e-5, array
     sj_out, th_out = fn(shenjing, *sj_in), fn(torch, *th_in)
     sj_outs = sj_out if isinstance(sj_out, (tuple, list)) else (sj_out,)
     th_outs = th_out if isinstance(th_out, (tuple, list)) else (th_out,)
+    assert len(sj_outs) == len(th_outs), f"{len(sj_outs)} outputs, torch has {len(th_outs)}"
     rng = np.random.default_rng(seed + 1)
     sj_total, th_total = None, None
     for i, (s, t) in enumerate(zip(sj_outs, th_outs)):
         assert_close(s, t, rtol, atol, what=f"output {i}")
+        assert s.requires_grad == t.requires_grad, f"output {i}: requires_grad differs"
         if grad and s.dtype.kind == "f" and s.requires_grad:
             w = rng.standard_normal(tuple(s.shape)).astype(s.dtype)
             st = (s * shenjing.tensor(w)).sum()
