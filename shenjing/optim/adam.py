@@ -1,7 +1,7 @@
 """Adam: adaptive moment estimation, with optional AMSGrad and weight decay."""
 import numpy as np
 
-from .optimizer import Optimizer, _check, _lerp_
+from .optimizer import Optimizer, _check, _descent_grad, _lerp_
 
 
 class Adam(Optimizer):
@@ -57,16 +57,10 @@ class Adam(Optimizer):
         lr, (beta1, beta2) = float(group["lr"]), group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
         step += 1
-        if group["maximize"]:
-            np.negative(g, out=t1)
-            g = t1
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * wd
-            else:
-                np.multiply(p, wd, out=t2)
-                np.add(g, t2, out=t1)
-                g = t1
+        decoupled = group["decoupled_weight_decay"]
+        if decoupled and wd != 0:
+            p *= 1 - lr * wd                               # AdamW: decay the weights directly
+        g = _descent_grad(g, p, group["maximize"], 0 if decoupled else wd, t1, t2)
         m, v = bufs["exp_avg"], bufs["exp_avg_sq"]
         _lerp_(m, g, 1 - beta1, t2)                       # m = b1 m + (1 - b1) g
         v *= beta2                                         # v = b2 v + (1 - b2) g^2

@@ -575,6 +575,21 @@ class Optimizer:
         return Tensor._make(arr, None)
 
 
+def _descent_grad(g, p, maximize, weight_decay, t1, t2):
+    """The gradient an update descends: -g when maximizing, plus weight_decay * p (L2).
+
+    Writes into scratch t1 (using t2) only when it changes g; g itself is never modified.
+    """
+    if maximize:
+        np.negative(g, out=t1)
+        g = t1
+    if weight_decay != 0:
+        np.multiply(p, weight_decay, out=t2)
+        np.add(g, t2, out=t1)
+        g = t1
+    return g
+
+
 def _lerp_(a, b, w, tmp):
     """a <- a + w * (b - a), rounded as PyTorch's lerp_ (two formulas split at w = 0.5)."""
     np.subtract(b, a, out=tmp)

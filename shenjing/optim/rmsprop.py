@@ -1,7 +1,7 @@
 """RMSprop: divide the gradient by a running root mean square of its recent values."""
 import numpy as np
 
-from .optimizer import Optimizer, _check, _lerp_
+from .optimizer import Optimizer, _check, _descent_grad, _lerp_
 
 
 class RMSprop(Optimizer):
@@ -54,13 +54,7 @@ class RMSprop(Optimizer):
     def _update(self, group, p, g, bufs, _, t1, t2):
         lr, alpha, eps = float(group["lr"]), group["alpha"], group["eps"]
         wd, momentum = group["weight_decay"], group["momentum"]
-        if group["maximize"]:
-            np.negative(g, out=t1)
-            g = t1
-        if wd != 0:
-            np.multiply(p, wd, out=t2)
-            np.add(g, t2, out=t1)
-            g = t1
+        g = _descent_grad(g, p, group["maximize"], wd, t1, t2)
         v = bufs["square_avg"]
         v *= alpha                                   # v = alpha v + (1 - alpha) g^2
         np.multiply(g, 1 - alpha, out=t2)

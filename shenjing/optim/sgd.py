@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 import numpy as np
 
-from .optimizer import Optimizer, _check
+from .optimizer import Optimizer, _check, _descent_grad
 
 
 class SGD(Optimizer):
@@ -58,13 +58,7 @@ class SGD(Optimizer):
     def _update(self, group, p, g, bufs, has_buf, t1, t2):
         lr, wd = float(group["lr"]), group["weight_decay"]
         momentum, dampening = group["momentum"], group["dampening"]
-        if group["maximize"]:
-            np.negative(g, out=t1)
-            g = t1
-        if wd != 0:
-            np.multiply(p, wd, out=t2)
-            np.add(g, t2, out=t1)
-            g = t1
+        g = _descent_grad(g, p, group["maximize"], wd, t1, t2)
         d = g
         if momentum != 0:
             buf = bufs["momentum_buffer"]
