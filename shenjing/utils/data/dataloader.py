@@ -30,6 +30,18 @@ def _stack(tensors):
     return Tensor._make(np.stack([t._data for t in tensors]), None)
 
 
+def _like_mapping(like, values):
+    """The dict values as a mapping of like's type (a copy of like updated, as PyTorch)."""
+    if isinstance(like, collections.abc.MutableMapping):
+        clone = copy.copy(like)
+        clone.update(values)
+        return clone
+    try:
+        return type(like)(values)
+    except TypeError:
+        return values
+
+
 def default_collate(batch):
     """Merge a list of samples into a batch: tensors/arrays stacked, numbers to tensors.
 
@@ -59,15 +71,7 @@ def default_collate(batch):
                     type(d).__name__
                 raise RuntimeError(f"default_collate: every sample must be a dict with the keys "
                                    f"{sorted(map(str, elem))} of sample 0; sample {i} has {got}")
-        out = {key: default_collate([d[key] for d in batch]) for key in elem}
-        if isinstance(elem, collections.abc.MutableMapping):
-            clone = copy.copy(elem)
-            clone.update(out)
-            return clone
-        try:
-            return type(elem)(out)
-        except TypeError:
-            return out
+        return _like_mapping(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
@@ -99,15 +103,7 @@ def default_convert(data):
             return data
         return Tensor._make(np.asarray(data), None)
     if isinstance(data, collections.abc.Mapping):
-        out = {k: default_convert(v) for k, v in data.items()}
-        if isinstance(data, collections.abc.MutableMapping):
-            clone = copy.copy(data)
-            clone.update(out)
-            return clone
-        try:
-            return type(data)(out)
-        except TypeError:
-            return out
+        return _like_mapping(data, {k: default_convert(v) for k, v in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
