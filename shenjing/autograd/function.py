@@ -37,13 +37,10 @@ class Function:
 
         fn = cls()
         raw = [a._data if isinstance(a, Tensor) else a for a in args]
-        record = is_grad_enabled() and any(
-            isinstance(a, Tensor) and a.requires_grad for a in args)
-        if record:
-            fn.needs_input_grad = tuple(
-                isinstance(a, Tensor) and a.requires_grad for a in args)
-        else:
-            fn.needs_input_grad = (False,) * len(args)
+        needs = (tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+                 if is_grad_enabled() else ())
+        record = any(needs)
+        fn.needs_input_grad = needs if record else (False,) * len(args)
         out = fn.forward(*raw, **kwargs)
         multi = isinstance(out, tuple)
         if not record:
