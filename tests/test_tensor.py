@@ -145,3 +145,13 @@ def test_ragged_nested_list_is_a_clear_error():
         sj.tensor([[1, 2], [3]])
     with pytest.raises(ValueError, match="ragged"):
         sj.tensor([sj.tensor([1.0, 2.0]), sj.tensor([1.0])])
+
+
+def test_new_constructors_take_the_tensor_dtype():
+    x = sj.zeros(2, dtype=sj.float64)
+    assert x.new_zeros(3, 4).dtype == sj.float64 and x.new_zeros(3, 4).shape == (3, 4)
+    assert x.new_ones((2,)).tolist() == [1.0, 1.0]
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_full((2,), 7).dtype == sj.float64
+    assert x.new_tensor([1, 2]).dtype == sj.float64
+    assert x.new_empty(5).shape == (5,)
+    assert x.new_zeros(2, dtype=sj.int64).dtype == sj.int64
