@@ -95,6 +95,12 @@ class _ConvNd(Module):
         flat = [e for lo_hi in reversed(widths) for e in lo_hi]
         return F.pad(input, flat, mode=self.padding_mode), 0
 
+    def forward(self, input):
+        """Convolve with the layer's functional form (Conv1d: conv1d, Conv2d: conv2d)."""
+        x, padding = self._padded(input)
+        return self._conv(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                          self.groups, _name=self._layer_name())
+
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
             f"stride={self.stride}"
@@ -120,22 +126,21 @@ class Conv2d(_ConvNd):
     Shape: output (N, C_out, H_out, W_out), H_out = floor((H + 2p - d(k-1) - 1)/s) + 1.
     """
 
+    _conv = staticmethod(F.conv2d)
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
                  dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype=dtype)
 
-    def forward(self, input):
-        x, padding = self._padded(input)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups, _name=self._layer_name())
 
 
 class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L) or unbatched (C_in, L) input."""
 
     _nd = 1
+    _conv = staticmethod(F.conv1d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
@@ -143,10 +148,6 @@ class Conv1d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, dtype=dtype)
 
-    def forward(self, input):
-        x, padding = self._padded(input)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups, _name=self._layer_name())
 
 
 class ConvTranspose2d(_ConvNd):
