@@ -4,7 +4,6 @@ Parameters, their shapes, names and initialisation follow PyTorch: weight
 (out, in/groups, *kernel) (transposed: (in, out/groups, *kernel)) drawn by
 kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 """
-import math
 
 from .. import dtypes as _dt
 from ..creation import empty
@@ -70,12 +69,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def _layer_name(self):
         return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, "
