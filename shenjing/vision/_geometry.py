@@ -44,6 +44,8 @@ def padding_ltrb(padding, where):
 def value_range(value, where, what, positive=False):
     """A number d -> (-d, d); a pair (lo, hi) kept, checked lo <= hi."""
     if isinstance(value, numbers.Real) and not positive:
+        if not np.isfinite(value):
+            raise ValueError(f"{where}: {what} should be finite, got {value!r}")
         if value < 0:
             raise ValueError(f"{where}: if {what} is a single number, it must be non-negative, "
                              f"got {value}")
@@ -53,6 +55,8 @@ def value_range(value, where, what, positive=False):
         raise TypeError(f"{where}: {what} should be " + ("" if positive else "a number or ") +
                         f"a sequence of 2 numbers, got {value!r}")
     lo, hi = float(value[0]), float(value[1])
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{where}: {what} should be finite, got {value!r}")
     if lo > hi or (positive and lo <= 0):
         raise ValueError(f"{where}: {what} should be a range (min, max) with min <= max"
                          + (" and min > 0" if positive else "") + f", got {value!r}")
@@ -77,6 +81,9 @@ def to_nhwc(batch, where, batched=True):
     """
     a = batch
     n = a.shape[0]
+    if 0 in a.shape[1:]:
+        shape = tuple(a.shape) if batched else tuple(a.shape[1:])
+        raise ValueError(f"{where}: expected a non-empty image, got shape {shape}")
     if a.ndim == 3:  # N x HxW, either kind
         return a[..., None], lambda o: o[..., 0]
     if a.dtype.kind != "f" and a.ndim == 4:  # N x HxWxC

@@ -128,14 +128,21 @@ class Normalize(Transform):
         self.mean = mean
         self.std = std
         self.inplace = inplace
-        m = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-        s = np.atleast_1d(np.asarray(std, dtype=np.float64))
-        if m.ndim != 1 or s.ndim != 1:
+        try:
+            m = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+            s = np.atleast_1d(np.asarray(std, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise TypeError(f"Normalize: mean and std should be numbers or sequences of "
+                            f"numbers, got mean={mean!r}, std={std!r}") from None
+        if m.ndim != 1 or s.ndim != 1 or not (len(m) and len(s)):
             raise ValueError(f"Normalize: mean and std should be numbers or 1-D sequences, "
                              f"got mean={mean!r}, std={std!r}")
         if (s == 0).any():
             raise ValueError(f"Normalize: std contains a zero ({std!r}), "
                              f"which would divide by zero")
+        if not (np.isfinite(m).all() and np.isfinite(s).all()):
+            raise ValueError(f"Normalize: mean and std should be finite, "
+                             f"got mean={mean!r}, std={std!r}")
         self._m, self._s = m, s
 
     def _stats(self, shape, dtype, where):

@@ -259,6 +259,19 @@ def test_bad_arguments():
         T.Resize(5)([[1, 2]])
 
 
+def test_nan_degrees_and_empty_images_are_rejected():
+    """Bug: RandomRotation(nan) warped every image to garbage with a cast warning, and
+    empty images failed deep in a reshape (or with ZeroDivisionError in Resize)."""
+    with pytest.raises(ValueError, match="RandomRotation: degrees should be finite"):
+        T.RandomRotation(float("nan"))
+    with pytest.raises(ValueError, match="RandomAffine: degrees should be finite"):
+        T.RandomAffine((0, float("inf")))
+    with pytest.raises(ValueError, match=r"Resize: expected a non-empty image, got shape \(0, 0\)"):
+        T.Resize(4)(np.zeros((0, 0), np.uint8))
+    with pytest.raises(ValueError, match=r"Pad: expected a non-empty image, got shape \(3, 0, 5\)"):
+        T.Pad(1)(np.zeros((3, 0, 5), np.float32))
+
+
 def test_repr():
     tf = T.Compose([T.RandomCrop(28, padding=2), T.RandomRotation(10), T.ToTensor()])
     assert "RandomCrop(size=(28, 28), padding=2" in repr(tf)

@@ -95,6 +95,15 @@ def test_normalize_errors():
         norm([1.0])
 
 
+def test_normalize_rejects_nan_and_non_numeric_statistics():
+    """Bug: a NaN std silently made every pixel NaN; string statistics raised NumPy's
+    bare 'could not convert string to float'."""
+    with pytest.raises(ValueError, match="Normalize: mean and std should be finite"):
+        T.Normalize((0.5,), (float("nan"),))
+    with pytest.raises(TypeError, match="Normalize: mean and std should be numbers"):
+        T.Normalize("a", "b")
+
+
 def test_normalize_keeps_autograd_graph():
     x = shenjing.ones(1, 2, 2, requires_grad=True)
     out = T.Normalize((0.5,), (0.25,))(x)
