@@ -77,6 +77,26 @@ def test_errors():
         U.pad_packed_sequence(p, total_length=2)
 
 
+def test_bad_inputs_get_named_errors():
+    """Bug: fractional lengths were truncated silently; a 1-D input, scalar sequences or a
+    plain Tensor given to pad_packed_sequence raised bare IndexError/AttributeError, and
+    pad_sequence with different trailing dims failed inside stack."""
+    x = sj.zeros(4, 3, 2)
+    with pytest.raises(ValueError, match=r"lengths should be a 1-D sequence of whole numbers"):
+        U.pack_padded_sequence(x, [3, 2, 1.5])
+    with pytest.raises(ValueError, match=r"pack_padded_sequence: expected a padded Tensor .* "
+                                         r"got shape \(5,\)"):
+        U.pack_padded_sequence(sj.zeros(5), [5])
+    with pytest.raises(TypeError, match="pad_packed_sequence: expected a PackedSequence"):
+        U.pad_packed_sequence(x)
+    with pytest.raises(ValueError, match=r"pad_sequence: .* got shapes \[\(3, 2\), \(2, 4\)\]"):
+        U.pad_sequence([sj.zeros(3, 2), sj.zeros(2, 4)])
+    with pytest.raises(ValueError, match="pad_sequence"):
+        U.pad_sequence([sj.tensor(1.0), sj.tensor(2.0)])
+    # whole-number float lengths stay accepted, as torch accepts them
+    U.pack_padded_sequence(x, sj.tensor([3.0, 2.0, 1.0]))
+
+
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
 def test_padding_never_leaks_into_final_states(kind):
     """A packed batch gives each sequence exactly the states of running it alone."""

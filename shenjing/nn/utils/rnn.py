@@ -59,6 +59,10 @@ def _np(x):
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _describe(x):
+    return f"shape {tuple(x.shape)}" if hasattr(x, "shape") else type(x).__name__
+
+
 def packed_index(batch_sizes, B):
     """Flat positions t * B + j (j < batch_sizes[t]) of the packed rows in a (T, B) grid."""
     bs = np.asarray(batch_sizes, np.int64)
@@ -69,7 +73,12 @@ def packed_index(batch_sizes, B):
 
 
 def _lengths_array(lengths, B):
-    arr = np.asarray(_np(lengths)).astype(np.int64).reshape(-1)
+    raw = np.asarray(_np(lengths))
+    if raw.ndim > 1 or raw.dtype.kind not in "biuf" or \
+            (raw.dtype.kind == "f" and not np.all(raw == np.round(raw))):
+        raise ValueError(f"pack_padded_sequence: lengths should be a 1-D sequence of whole "
+                         f"numbers, got {raw.dtype} of shape {tuple(raw.shape)}: {raw.tolist()}")
+    arr = raw.astype(np.int64).reshape(-1)
     if arr.size != B:
         raise ValueError(
             f"pack_padded_sequence: expected {B} lengths (one per sequence), got {arr.size}")
@@ -82,6 +91,10 @@ def _lengths_array(lengths, B):
 
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
     """Pack a padded batch (T, B, *) (or (B, T, *) with batch_first) given each length."""
+    if not isinstance(input, Tensor) or input.ndim < 2:
+        raise ValueError(f"pack_padded_sequence: expected a padded Tensor of shape "
+                         f"{'(B, T, *)' if batch_first else '(T, B, *)'}, got "
+                         f"{_describe(input)}")
     B = input.shape[0 if batch_first else 1]
     arr = _lengths_array(lengths, B)
     if enforce_sorted:
@@ -110,6 +123,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
     """Inverse of pack_padded_sequence: returns (padded, lengths) in the original order."""
+    if not isinstance(sequence, PackedSequence):
+        raise TypeError(f"pad_packed_sequence: expected a PackedSequence, "
+                        f"got {type(sequence).__name__}")
     data, batch_sizes = sequence.data, _np(sequence.batch_sizes)
     T, B = batch_sizes.size, int(batch_sizes[0])
     if total_length is not None:
@@ -140,6 +156,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         sequences = list(sequences.unbind(0))
     if not sequences:
         raise RuntimeError("pad_sequence: received an empty list of sequences")
+    shapes = [tuple(getattr(s, "shape", ())) for s in sequences]
+    if any(len(sh) == 0 or sh[1:] != shapes[0][1:] for sh in shapes):
+        raise ValueError(f"pad_sequence: expected tensors of shape (L_i, *) with the same "
+                         f"trailing dimensions, got shapes {shapes}")
     L = max(s.shape[0] for s in sequences)
     rows = []
     for s in sequences:
