@@ -6,6 +6,7 @@ including its recursive ("chainable") formulas, so several schedulers may act on
 one optimizer.
 """
 import math
+import numbers
 import types
 import warnings
 from bisect import bisect_right
@@ -25,6 +26,14 @@ def _per_group(name, optimizer, value):
                              f"got {len(value)}")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _check_gamma(where, gamma):
+    """A decay factor must be a finite number >= 0 (else every lr turns NaN or negative)."""
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or \
+            not math.isfinite(gamma) or gamma < 0:
+        raise ValueError(f"{where}: gamma should be a finite number >= 0, got {gamma!r}")
+    return gamma
 
 
 class LRScheduler:
@@ -103,6 +112,10 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"{type(self).__name__}: lr_lambda should be a function of "
+                                f"the epoch (or one per param group), got {type(f).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -140,7 +153,7 @@ class StepLR(LRScheduler):
         if int(step_size) != step_size or step_size < 1:
             raise ValueError(f"StepLR: step_size must be a positive int, got {step_size}")
         self.step_size = step_size
-        self.gamma = gamma
+        self.gamma = _check_gamma("StepLR", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -156,8 +169,12 @@ class MultiStepLR(LRScheduler):
     r""":math:`\eta_t = \eta_0 \cdot \gamma^{k}`, k = the number of milestones :math:`\le t`."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__") or \
+                not all(isinstance(m, numbers.Integral) for m in milestones):
+            raise TypeError(f"MultiStepLR: milestones should be a sequence of ints (epochs), "
+                            f"got {milestones!r}")
         self.milestones = Counter(milestones)
-        self.gamma = gamma
+        self.gamma = _check_gamma("MultiStepLR", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -222,7 +239,7 @@ class ExponentialLR(LRScheduler):
     r""":math:`\eta_t = \eta_0 \cdot \gamma^t`."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _check_gamma("ExponentialLR", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -330,7 +347,11 @@ class ReduceLROnPlateau(LRScheduler):
                     else best + self.threshold)
 
     def step(self, metrics, epoch=None):
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise TypeError(f"ReduceLROnPlateau.step: metrics should be a number (or a "
+                            f"one-element tensor), got {metrics!r} ({e})") from None
         if epoch is None:
             epoch = self.last_epoch + 1
         else:

@@ -166,3 +166,25 @@ def test_step_size_and_t_max_must_be_positive():
         sched.StepLR(opt, step_size=0)
     with pytest.raises(ValueError, match="CosineAnnealingLR: T_max must be positive, got 0"):
         sched.CosineAnnealingLR(opt, T_max=0)
+
+
+def test_bad_gamma_milestones_lambdas_and_metrics_are_named():
+    """Bug: gamma=nan or -1 silently made every lr NaN or negative, milestones="ab" was a
+    silent no-op (and milestones=3 a bare TypeError), a non-callable lr_lambda failed
+    inside get_lr, and ReduceLROnPlateau.step(None) raised float()'s bare error."""
+    opt = sj.optim.SGD([Parameter(sj.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match="ExponentialLR: gamma should be a finite number"):
+        sched.ExponentialLR(opt, gamma=float("nan"))
+    with pytest.raises(ValueError, match="StepLR: gamma .* got -1"):
+        sched.StepLR(opt, step_size=2, gamma=-1)
+    with pytest.raises(TypeError, match="MultiStepLR: milestones should be a sequence of ints"):
+        sched.MultiStepLR(opt, milestones="ab")
+    with pytest.raises(TypeError, match="MultiStepLR: milestones .* got 3"):
+        sched.MultiStepLR(opt, milestones=3)
+    with pytest.raises(TypeError, match="LambdaLR: lr_lambda should be a function"):
+        sched.LambdaLR(opt, 3)
+    plateau = sched.ReduceLROnPlateau(opt)
+    for bad in (None, "a", sj.tensor([1.0, 2.0])):
+        with pytest.raises(TypeError, match="ReduceLROnPlateau.step: metrics should be a number"):
+            plateau.step(bad)
+    plateau.step(sj.tensor(0.5))  # a one-element tensor stays accepted
