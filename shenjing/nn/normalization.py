@@ -108,6 +108,9 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
         self.normalized_shape = tuple(int(s) for s in shape)
+        if not self.normalized_shape or min(self.normalized_shape) <= 0:
+            raise ValueError(f"LayerNorm: normalized_shape should be a positive int or a "
+                             f"non-empty sequence of them, got {normalized_shape!r}")
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dtype = _dt.to_dtype(dtype) or _dt.get_default_dtype()
         if elementwise_affine:
@@ -141,7 +144,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
                  dtype=None):
         super().__init__()
-        if num_channels % num_groups:
+        if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)

@@ -22,6 +22,9 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
+        if num_embeddings < 0 or embedding_dim < 0:
+            raise ValueError(f"Embedding: num_embeddings and embedding_dim must be "
+                             f"non-negative, got ({num_embeddings}, {embedding_dim})")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx={padding_idx} must be within "

@@ -67,3 +67,9 @@ def test_parameters_vector_roundtrip():
     assert ps[1].detach().numpy().tolist() == [6, 7, 8, 9]
     with pytest.raises(ValueError, match="9 elements"):
         vector_to_parameters(sj.zeros(9), ps)
+
+
+def test_bad_norm_type_is_named():
+    """Bug: clip_grad_norm_(norm_type="x") raised float()'s bare error."""
+    with pytest.raises(ValueError, match="clip_grad_norm_: norm_type should be a number"):
+        clip_grad_norm_(sj.nn.Linear(2, 2).parameters(), 1.0, norm_type="x")

@@ -143,3 +143,11 @@ def test_functional_conv_checks_weight_rank_bias_and_stride():
         F.conv2d(x, shenjing.randn(8, 3, 3, 3), stride=0)
     with pytest.raises(RuntimeError, match=r"conv_transpose2d: expected a bias of shape \(4,\)"):
         F.conv_transpose2d(x, shenjing.randn(3, 4, 3, 3), shenjing.randn(3))
+
+
+def test_conv_transpose_negative_output_padding_is_named():
+    """Bug: output_padding=-1 failed with NumPy's 'operands could not be broadcast'."""
+    x = shenjing.randn(2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"ConvTranspose2d\(3, 2.*output_padding \(-1, -1\) "
+                                         r"must be non-negative"):
+        nn.ConvTranspose2d(3, 2, 3, output_padding=-1)(x)

@@ -78,3 +78,9 @@ def test_one_hot():
     ref = torch.nn.functional.one_hot(torch.tensor([0, 2, 1]), 4)
     assert out.dtype == sj.int64 and out.tolist() == ref.tolist()
     assert F.one_hot(sj.tensor([[1], [3]])).shape == (2, 1, 4)
+
+
+def test_negative_sizes_are_named():
+    """Bug: Embedding(5, -3) raised NumPy's bare 'negative dimensions are not allowed'."""
+    with pytest.raises(ValueError, match=r"Embedding: .* got \(5, -3\)"):
+        nn.Embedding(5, -3)

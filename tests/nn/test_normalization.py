@@ -124,3 +124,15 @@ def test_norm_layers_reject_input_of_another_dtype(layer, shape, dtype):
     x = shenjing.tensor(np.zeros(shape, dtype))
     with pytest.raises(RuntimeError, match=f"expected input of dtype float32.*got {dtype}"):
         layer()(x)
+
+
+def test_bad_group_count_and_normalized_shape_are_named():
+    """Bug: GroupNorm(0, C) raised a bare ZeroDivisionError; LayerNorm(-1) failed inside
+    tensor creation without naming LayerNorm."""
+    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(4\) must be divisible "
+                                         r"by num_groups \(0\)"):
+        nn.GroupNorm(0, 4)
+    with pytest.raises(ValueError, match="LayerNorm: normalized_shape should be a positive"):
+        nn.LayerNorm(-1)
+    with pytest.raises(ValueError, match="LayerNorm: normalized_shape"):
+        nn.LayerNorm(())

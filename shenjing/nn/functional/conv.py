@@ -119,6 +119,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     dilation = _positive(_ntuple(dilation, 2, "dilation", _name), "dilation", _name)
     pad = _ntuple(padding, 2, "padding", _name)
     out_pad = _ntuple(output_padding, 2, "output_padding", _name)
+    if min(pad) < 0 or min(out_pad) < 0:
+        raise ValueError(f"{_name}: padding {pad} and output_padding {out_pad} must be "
+                         f"non-negative")
     if any(op >= max(s, d) for op, s, d in zip(out_pad, stride, dilation)):
         raise ValueError(f"{_name}: output_padding {out_pad} must be smaller than either "
                          f"stride {stride} or dilation {dilation}")

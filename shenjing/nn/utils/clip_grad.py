@@ -39,7 +39,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     gradients are float64).
     """
     params = _with_grads(parameters)
-    norm_type = float(norm_type)
+    try:
+        norm_type = float(norm_type)
+    except (TypeError, ValueError):
+        raise ValueError(f"clip_grad_norm_: norm_type should be a number or 'inf', "
+                         f"got {norm_type!r}") from None
     grads = [p.grad._data for p in params]
     total = _total_norm(grads, norm_type)
     dtype = grads[0].dtype if grads else np.float32
