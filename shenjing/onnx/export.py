@@ -168,6 +168,9 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     if not 13 <= opset_version <= 20:
         raise ValueError(f"shenjing.onnx.export: opset_version {opset_version} is not "
                          "supported (13 to 20)")
+    if not callable(getattr(model, "state_dict", None)) or not hasattr(model, "training"):
+        raise TypeError(f"shenjing.onnx.export: model must be a shenjing.nn.Module, "
+                        f"got {type(model).__name__}")
     inputs = args if isinstance(args, tuple) else (args,)
     if not inputs or not all(isinstance(a, Tensor) for a in inputs):
         raise TypeError("shenjing.onnx.export: args must be a Tensor or a tuple of Tensors")
@@ -204,6 +207,10 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     output_names = list(output_names or ["output"] + [f"output.{i}" for i in range(1, len(outputs))])
     graph_outputs = []
     for name, t in zip(output_names, outputs):
+        if not ctx.is_dynamic(t):  # a constant output means the trace lost the input
+            raise ExportError(f"shenjing.onnx.export: output {name!r} of {type(model).__name__} "
+                              f"does not depend on the input; the forward likely left the "
+                              f"traced ops (.numpy(), .item(), .tolist() or a new tensor())")
         ctx.used.add(name)
         ctx.nodes.append(onnx.helper.make_node("Identity", [ctx.name(t)], [name],
                                                name=ctx.fresh(f"{name}_identity")))

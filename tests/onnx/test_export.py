@@ -155,6 +155,22 @@ def test_unsupported_op_is_named():
         sjonnx.export(Packed(), shenjing.randn(1, 1, 4, 4), io.BytesIO())
 
 
+def test_non_module_and_input_independent_outputs_are_rejected():
+    """Bug: a plain function raised AttributeError 'training'; a forward that went through
+    .numpy() exported silently as a constant graph that ignores its input."""
+    with pytest.raises(TypeError, match="model must be a shenjing.nn.Module, got function"):
+        sjonnx.export(lambda x: x, shenjing.randn(1, 3), io.BytesIO())
+
+    class ViaNumpy(nn.Module):
+        def forward(self, x):
+            return shenjing.tensor(x.numpy() * 2)
+
+    buf = io.BytesIO()
+    with pytest.raises(sjonnx.ExportError, match="'output' of ViaNumpy does not depend on the input"):
+        sjonnx.export(ViaNumpy(), shenjing.randn(1, 3), buf)
+    assert buf.getvalue() == b""
+
+
 def test_tracing_hook_is_removed():
     from shenjing.autograd.function import Function
     before = Function.__dict__["apply"]
