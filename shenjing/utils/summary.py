@@ -4,6 +4,8 @@ One forward pass on a dummy input, with a pre-hook and a hook on every module, r
 each call in order (so a model's real data flow shows, not just its attribute order),
 its nesting depth, output shape and the parameters the module owns directly.
 """
+from numbers import Integral
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -123,7 +125,14 @@ def _shape_text(shapes):
 
 def _make_inputs(input_size, dtypes, batch_dim):
     """One dummy tensor per shape: uniform [0, 1) for floats, zeros for integer dtypes."""
-    sizes = [input_size] if input_size and isinstance(input_size[0], int) else list(input_size)
+    bad = ValueError(f"shenjing.summary: input_size should be a shape of positive ints "
+                     f"(e.g. (1, 28, 28)) or a list of such shapes, got {input_size!r}")
+    if not isinstance(input_size, (tuple, list)) or not input_size:
+        raise bad
+    sizes = [input_size] if isinstance(input_size[0], Integral) else list(input_size)
+    if not all(isinstance(sz, (tuple, list)) and all(isinstance(d, Integral) and d > 0 for d in sz)
+               for sz in sizes):
+        raise bad
     if dtypes is None:
         dtypes = [None] * len(sizes)
     if len(dtypes) != len(sizes):
@@ -154,6 +163,10 @@ def summary(model, input_size=None, input_data=None, dtypes=None, batch_dim=None
     Returns:
         ModelStatistics, whose ``str`` is the table; totals are attributes.
     """
+    from ..nn.module import Module  # here, not at the top: shenjing.nn imports late
+    if not isinstance(model, Module):
+        raise TypeError(f"shenjing.summary: model must be a shenjing.nn.Module, "
+                        f"got {type(model).__name__}")
     if input_data is not None:
         inputs = list(input_data) if isinstance(input_data, (list, tuple)) else [input_data]
     elif input_size is not None:

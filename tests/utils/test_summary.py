@@ -81,6 +81,16 @@ def test_bad_input_names_the_model_and_shape():
         shenjing.summary(mlp())
 
 
+def test_malformed_input_size_and_non_module_are_named():
+    """Bug: input_size='abc' or (-1, 28, 28) raised NumPy's bare errors from deep inside,
+    and a non-Module model an AttributeError."""
+    for bad in ("abc", (-1, 28, 28), (), [(1, 28), "x"]):
+        with pytest.raises(ValueError, match="shenjing.summary: input_size should be a shape"):
+            shenjing.summary(mlp(), bad, verbose=0)
+    with pytest.raises(TypeError, match="model must be a shenjing.nn.Module, got int"):
+        shenjing.summary(3, (1, 2), verbose=0)
+
+
 def test_cnn_and_lstm_rows():
     from shenjing.models import build
     cnn = shenjing.summary(build("cnn"), (1, 1, 28, 28), verbose=0)
