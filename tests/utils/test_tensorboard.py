@@ -84,3 +84,24 @@ def test_bad_scalar_and_missing_package(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboardX", None)
     with pytest.raises(ImportError, match="pip install tensorboardX"):
         SummaryWriter(str(tmp_path))
+
+
+def test_bad_scalars_and_image_shapes_are_named(tmp_path):
+    """Bug: add_scalar('x', 'a') or a 2-element NumPy array raised float()'s bare errors;
+    add_image with a 2-D, 4-D, 5-channel or empty array failed inside tensorboardX or PIL
+    (AssertionError, 'Cannot handle this data type')."""
+    w = SummaryWriter(str(tmp_path))
+    for bad in ("a", np.array([1.0, 2.0])):
+        with pytest.raises(ValueError, match="SummaryWriter: a scalar must be one number"):
+            w.add_scalar("x", bad, 0)
+    w.add_scalar("x", np.float32(0.5), 0)  # NumPy scalars stay accepted
+    for shape in ((4, 4), (1, 3, 4, 4), (3, 0, 4)):
+        with pytest.raises(ValueError, match=rf"add_image: expected a non-empty CHW array .* "
+                                             rf"got shape \[{', '.join(map(str, shape))}\]"):
+            w.add_image("i", np.zeros(shape), 0)
+    with pytest.raises(ValueError, match="add_image: expected 1, 3 or 4 channels"):
+        w.add_image("i", np.zeros((5, 4, 4)), 0)
+    with pytest.raises(ValueError, match="add_images: dataformats should be one of"):
+        w.add_images("i", np.zeros((2, 3, 4, 4)), 0, dataformats="CHW")
+    w.add_image("i", np.zeros((4, 4)), 0, dataformats="HW")
+    w.close()

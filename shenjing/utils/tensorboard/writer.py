@@ -35,7 +35,27 @@ def _scalar(x):
             raise ValueError(f"SummaryWriter: a scalar must have one element, got shape "
                              f"{list(x.shape)}")
         return float(x.item())
-    return float(x)
+    arr = np.asarray(x)
+    if arr.size != 1 or arr.dtype.kind not in "biuf":
+        raise ValueError(f"SummaryWriter: a scalar must be one number, got {x!r}"[:200])
+    return float(arr.reshape(()))
+
+
+def _image(img, dataformats, where):
+    """Check an image array against ``dataformats`` before tensorboardX sees it."""
+    arr = _np(img)
+    fmt = str(dataformats).upper()
+    allowed = ("NCHW", "NHWC") if where == "add_images" else ("CHW", "HWC", "HW")
+    if fmt not in allowed:
+        raise ValueError(f"SummaryWriter.{where}: dataformats should be one of {allowed}, "
+                         f"got {dataformats!r}")
+    if arr.ndim != len(fmt) or 0 in arr.shape:
+        raise ValueError(f"SummaryWriter.{where}: expected a non-empty {fmt} array "
+                         f"(dataformats={fmt!r}), got shape {list(arr.shape)}")
+    if "C" in fmt and arr.shape[fmt.index("C")] not in (1, 3, 4):
+        raise ValueError(f"SummaryWriter.{where}: expected 1, 3 or 4 channels on axis C of "
+                         f"{fmt}, got shape {list(arr.shape)}")
+    return arr
 
 
 def _hparam(v):
@@ -87,12 +107,14 @@ class SummaryWriter:
     # -------------------------------------------------------------- images
     def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
         """One image; float values in [0, 1] or uint8 values in [0, 255]."""
-        self._writer.add_image(tag, _np(img_tensor), global_step, walltime, dataformats)
+        self._writer.add_image(tag, _image(img_tensor, dataformats, "add_image"), global_step,
+                               walltime, dataformats)
 
     def add_images(self, tag, img_tensor, global_step=None, walltime=None,
                    dataformats="NCHW"):
         """A batch of images, tiled into one grid."""
-        self._writer.add_images(tag, _np(img_tensor), global_step, walltime, dataformats)
+        self._writer.add_images(tag, _image(img_tensor, dataformats, "add_images"),
+                                global_step, walltime, dataformats)
 
     def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
         """A matplotlib figure, rendered to an image."""
